@@ -1,0 +1,76 @@
+#include "blurkit/core/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "blurkit/core/error.h"
+
+namespace blurkit {
+namespace fs = std::filesystem;
+namespace {
+
+void FsyncPath(const fs::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) {
+    throw IoError(Msg() << path.string() << ": cannot open to flush it: " << std::strerror(errno));
+  }
+  const int rc = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  // Some file systems refuse fsync on folders (EINVAL); the rename is still atomic there.
+  if (rc != 0 && !(directory && saved == EINVAL)) {
+    throw IoError(Msg() << path.string() << ": cannot flush to disk: " << std::strerror(saved));
+  }
+}
+
+}  // namespace
+
+fs::path TemporaryPathFor(const fs::path& final_path) {
+  return final_path.parent_path() /
+         (final_path.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
+}
+
+bool IsTemporaryPath(const fs::path& path) { return path.extension() == ".tmp"; }
+
+void CommitTemporaryFile(const fs::path& temporary, const fs::path& final_path) {
+  FsyncPath(temporary, false);
+  std::error_code ec;
+  fs::rename(temporary, final_path, ec);
+  if (ec) {
+    throw IoError(Msg() << "cannot rename " << temporary.string() << " to " << final_path.string()
+                        << ": " << ec.message());
+  }
+  fs::path folder = final_path.parent_path();
+  FsyncPath(folder.empty() ? fs::path(".") : folder, true);
+}
+
+void WriteFileAtomic(const fs::path& path, const std::string& content) {
+  const fs::path temporary = TemporaryPathFor(path);
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError(Msg() << temporary.string() << ": cannot create the file");
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) {
+      out.close();
+      fs::remove(temporary);
+      throw IoError(Msg() << temporary.string() << ": write failed (disk full?)");
+    }
+  }
+  CommitTemporaryFile(temporary, path);
+}
+
+std::string ReadFileToString(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(Msg() << path.string() << ": cannot open the file");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace blurkit

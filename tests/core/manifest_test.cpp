@@ -1,0 +1,78 @@
+#include "blurkit/core/manifest.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "blurkit/core/error.h"
+#include "blurkit/core/sha256.h"
+
+namespace blurkit {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path SourceDir() {
+  const char* dir = std::getenv("BLURKIT_SOURCE_DIR");
+  return dir ? fs::path(dir) : fs::current_path();
+}
+
+class ManifestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("blurkit_manifest_" + std::to_string(::getpid()));
+    fs::create_directories(dir_ / "data");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void Write(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+  fs::path dir_;
+};
+
+TEST_F(ManifestTest, RepositorySampleManifestsParseAndSplitByPanorama) {
+  const Manifest samples = Manifest::Load(SourceDir() / "data_manifests/samples.json");
+  const auto train = samples.Split("panorama_train");
+  const auto test = samples.Split("panorama_test");
+  EXPECT_EQ(train.size(), 6u);
+  EXPECT_EQ(test.size(), 2u);
+  for (const auto& a : train) {
+    for (const auto& b : test) EXPECT_NE(a.id, b.id) << "a panorama is in both splits";
+    EXPECT_EQ(a.sha256.size(), 64u);
+  }
+  const Manifest demo = Manifest::Load(SourceDir() / "data_manifests/demo_panorama.json");
+  EXPECT_EQ(demo.Split("train").size(), 6u);
+  EXPECT_EQ(demo.Split("test").size(), 2u);
+  EXPECT_EQ(demo.data_root.lexically_normal(), samples.data_root.lexically_normal());
+  EXPECT_TRUE(demo.ParamsFor("panorama", "train").contains("samples"));
+}
+
+TEST_F(ManifestTest, UnknownSplitAndUnknownSourceAreClearErrors) {
+  Write(dir_ / "m.json", R"({"sources": [{"id": "a", "path": "a.png"}],
+                             "splits": {"train": ["a", "b"]}})");
+  try {
+    Manifest::Load(dir_ / "m.json");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown source 'b'"), std::string::npos) << e.what();
+  }
+  Write(dir_ / "m.json", R"({"sources": [{"id": "a", "path": "a.png"}], "splits": {"train": ["a"]}})");
+  const Manifest m = Manifest::Load(dir_ / "m.json");
+  EXPECT_THROW(m.Split("test"), InputError);
+}
+
+TEST_F(ManifestTest, SourceDigestMismatchNamesFileAndSource) {
+  Write(dir_ / "data/a.png", "not really a png");
+  const std::string digest = Sha256OfFile(dir_ / "data/a.png");
+  Write(dir_ / "m.json", R"({"data_root": "data", "sources": [{"id": "a", "path": "a.png", "sha256": ")" +
+                             std::string(64, '0') + R"("}]})");
+  const Manifest m = Manifest::Load(dir_ / "m.json");
+  try {
+    VerifySourceFile(m.Resolve(m.sources[0]), m.sources[0], m.file);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("a.png"), std::string::npos) << what;
+    EXPECT_NE(what.find(digest), std::string::npos) << what;
+  }
+}
+
+}  // namespace
+}  // namespace blurkit

@@ -1,0 +1,255 @@
+#include "blurkit/core/shard.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+#include "blurkit/core/error.h"
+#include "blurkit/core/random.h"
+#include "blurkit/core/sha256.h"
+
+namespace blurkit {
+namespace {
+namespace fs = std::filesystem;
+
+DatasetSpec SmallSpec(DatasetKind kind = DatasetKind::kRotation, int frames = 3) {
+  DatasetSpec spec;
+  spec.kind = kind;
+  spec.frames = frames;
+  spec.height = 6;
+  spec.width = 8;
+  spec.generator = "blurkit-test";
+  spec.params = Json{{"answer", 42}};
+  spec.seed = 7;
+  return spec;
+}
+
+Sample MakeSample(const DatasetSpec& spec, int64_t index) {
+  Sample s;
+  s.index = index;
+  s.id = "s" + std::to_string(index);
+  s.source_file = "src.png";
+  s.source_sha256 = std::string(64, 'a');
+  s.blur_magnitude = 1.5f * index;
+  RandomStream rng(1, RandomPurpose::kSampleGeometry, index);
+  const size_t image = size_t(spec.height) * spec.width * 3;
+  s.blurred.resize(image);
+  s.sharp.resize(image * spec.frames);
+  for (auto& v : s.blurred) v = static_cast<uint8_t>(rng.UniformInt(256));
+  for (auto& v : s.sharp) v = static_cast<uint8_t>(rng.UniformInt(256));
+  if (spec.kind == DatasetKind::kRotation) {
+    for (int j = 0; j < spec.frames; ++j) {
+      s.orientation.insert(s.orientation.end(), {1.0, 0.0, 0.0, 0.01 * j});
+      s.homography.insert(s.homography.end(), {1, 0, double(j), 0, 1, 0, 0, 0, 1});
+    }
+  }
+  if (spec.kind == DatasetKind::kVideo) {
+    for (int j = 0; j < spec.frames; ++j) s.source_frames.push_back(index * 10 + j);
+  }
+  return s;
+}
+
+class ShardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("blurkit_shard_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Writes samples [first, first + n) into `name`.
+  void WriteShard(const fs::path& path, const DatasetSpec& spec, int64_t first, int64_t n) {
+    ShardWriter writer(path, spec, first, n);
+    for (int64_t i = first; i < first + n; ++i) writer.Append(MakeSample(spec, i));
+    writer.Commit();
+  }
+  // A complete dataset of `n` samples in shards of `shard_size`.
+  DatasetIndex WriteDataset(const DatasetSpec& spec, int64_t n, int64_t shard_size) {
+    DatasetIndex index;
+    index.spec = spec;
+    index.num_samples = n;
+    index.shard_size = shard_size;
+    for (int64_t s = 0; s < index.TotalShards(); ++s) {
+      const int64_t first = s * shard_size, count = std::min(shard_size, n - first);
+      const std::string name = ShardFileName(s, index.TotalShards());
+      WriteShard(dir_ / name, spec, first, count);
+      index.shards.push_back({name, s, first, count, Sha256OfFile(dir_ / name)});
+    }
+    index.complete = true;
+    index.Save(dir_ / "index.json");
+    return index;
+  }
+  fs::path dir_;
+};
+
+TEST_F(ShardTest, RoundTripKeepsEveryFieldForEachKind) {
+  for (DatasetKind kind : {DatasetKind::kRotation, DatasetKind::kVideo, DatasetKind::kPairs}) {
+    const DatasetSpec spec = SmallSpec(kind, kind == DatasetKind::kPairs ? 1 : 5);
+    const fs::path path = dir_ / ("round_trip_" + ToString(kind) + ".h5");
+    WriteShard(path, spec, 10, 3);
+    ShardReader reader(path);
+    EXPECT_EQ(reader.spec().ToJson(), spec.ToJson());
+    EXPECT_EQ(reader.first_sample(), 10);
+    ASSERT_EQ(reader.num_samples(), 3);
+    for (int i = 0; i < 3; ++i) {
+      const Sample expected = MakeSample(spec, 10 + i);
+      const Sample got = reader.Read(i);
+      EXPECT_EQ(got.index, expected.index);
+      EXPECT_EQ(got.id, expected.id);
+      EXPECT_EQ(got.source_file, expected.source_file);
+      EXPECT_EQ(got.source_sha256, expected.source_sha256);
+      EXPECT_EQ(got.blur_magnitude, expected.blur_magnitude);
+      EXPECT_EQ(got.blurred, expected.blurred);
+      EXPECT_EQ(got.sharp, expected.sharp);
+      EXPECT_EQ(got.orientation, expected.orientation);
+      EXPECT_EQ(got.homography, expected.homography);
+      EXPECT_EQ(got.source_frames, expected.source_frames);
+    }
+  }
+}
+
+TEST_F(ShardTest, SameSamplesGiveByteIdenticalFiles) {
+  for (int compression : {0, 4}) {
+    DatasetSpec spec = SmallSpec();
+    spec.compression = compression;
+    WriteShard(dir_ / "a.h5", spec, 0, 4);
+    sleep(1);  // HDF5 would store a different modification time if timestamps were on.
+    WriteShard(dir_ / "b.h5", spec, 0, 4);
+    EXPECT_EQ(Sha256OfFile(dir_ / "a.h5"), Sha256OfFile(dir_ / "b.h5")) << compression;
+  }
+}
+
+TEST_F(ShardTest, UncommittedWriterLeavesNoFile) {
+  const DatasetSpec spec = SmallSpec();
+  {
+    ShardWriter writer(dir_ / "partial.h5", spec, 0, 4);
+    writer.Append(MakeSample(spec, 0));
+  }
+  EXPECT_TRUE(fs::is_empty(dir_)) << "a half-written shard or its temporary file was left";
+}
+
+TEST_F(ShardTest, WrongSampleShapeIsRejectedWithItsId) {
+  const DatasetSpec spec = SmallSpec();
+  ShardWriter writer(dir_ / "x.h5", spec, 0, 1);
+  Sample bad = MakeSample(spec, 0);
+  bad.sharp.resize(bad.sharp.size() / 3);
+  try {
+    writer.Append(bad);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("'s0'"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ShardTest, SpecCheckRefusesEvenFramesAndZeroSize) {
+  DatasetSpec spec = SmallSpec();
+  spec.frames = 4;
+  EXPECT_THROW(spec.Check(), InputError);
+  spec = SmallSpec();
+  spec.width = 0;
+  EXPECT_THROW(spec.Check(), InputError);
+  spec = SmallSpec(DatasetKind::kPairs, 1);
+  EXPECT_NO_THROW(spec.Check());
+  spec = SmallSpec(DatasetKind::kRotation, 1);
+  EXPECT_THROW(spec.Check(), InputError);
+}
+
+TEST_F(ShardTest, DatasetReaderReadsAcrossShardsAndShufflesByShard) {
+  const DatasetSpec spec = SmallSpec();
+  WriteDataset(spec, 10, 4);  // shards of 4, 4, 2
+  DatasetReader reader(dir_);
+  ASSERT_EQ(reader.size(), 10);
+  for (int64_t i = 0; i < 10; ++i) EXPECT_EQ(reader.Read(i).blurred, MakeSample(spec, i).blurred);
+  EXPECT_THROW(reader.Read(10), InputError);
+
+  const auto order = reader.ShuffledOrder(1, 0);
+  ASSERT_EQ(order.size(), 10u);
+  EXPECT_EQ(std::set<int64_t>(order.begin(), order.end()).size(), 10u);
+  // Shard-level shuffling: consecutive samples come from one shard until it is exhausted.
+  int switches = 0;
+  for (size_t k = 1; k < order.size(); ++k) switches += (order[k] / 4 != order[k - 1] / 4);
+  EXPECT_EQ(switches, 2);
+  EXPECT_EQ(order, reader.ShuffledOrder(1, 0));
+  EXPECT_NE(order, reader.ShuffledOrder(1, 1));
+}
+
+TEST_F(ShardTest, VerifyPassesOnGoodDatasetAndNamesDamagedShard) {
+  const DatasetSpec spec = SmallSpec();
+  const DatasetIndex index = WriteDataset(spec, 6, 3);
+  VerifyReport report = VerifyDataset(dir_);
+  EXPECT_TRUE(report.ok()) << report.problems.front();
+  EXPECT_EQ(report.samples_checked, 6);
+
+  // Flip one byte in the middle of the second shard.
+  const fs::path victim = dir_ / index.shards[1].file;
+  {
+    std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(victim) / 2));
+    f.put('\x5a');
+  }
+  report = VerifyDataset(dir_);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.problems.front().find(index.shards[1].file), std::string::npos)
+      << report.problems.front();
+
+  fs::resize_file(victim, 100);  // truncated
+  report = VerifyDataset(dir_);
+  ASSERT_FALSE(report.ok());
+  bool names_truncated = false;
+  for (const auto& p : report.problems) names_truncated |= p.find(index.shards[1].file) != std::string::npos;
+  EXPECT_TRUE(names_truncated);
+}
+
+TEST_F(ShardTest, IncompleteIndexIsRefusedByReader) {
+  const DatasetSpec spec = SmallSpec();
+  DatasetIndex index = WriteDataset(spec, 4, 2);
+  index.complete = false;
+  index.Save(dir_ / "index.json");
+  EXPECT_THROW(DatasetReader reader(dir_), InputError);
+  EXPECT_FALSE(VerifyDataset(dir_).ok());
+}
+
+TEST_F(ShardTest, NonHdf5FileIsAClearError) {
+  std::ofstream(dir_ / "junk.h5") << "this is not hdf5";
+  try {
+    ShardReader reader(dir_ / "junk.h5");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("junk.h5"), std::string::npos);
+  }
+}
+
+TEST_F(ShardTest, PythonH5pyReadsAShardInThreeLines) {
+  // The README promises this; Debian's python3-h5py is installed by scripts/setup.sh.
+  const DatasetSpec spec = SmallSpec();
+  WriteShard(dir_ / "py.h5", spec, 0, 2);
+  const Sample expected = MakeSample(spec, 1);
+  const std::string script = dir_.string() + "/read.py";
+  std::ofstream(script) << "import h5py\n"
+                           "f = h5py.File('" << (dir_ / "py.h5").string() << "', 'r')\n"
+                           "blurred, sharp = f['blurred'][1], f['sharp'][1]  # (H,W,3), (F,H,W,3)\n"
+                           "assert blurred.shape == (6, 8, 3) and sharp.shape == (3, 6, 8, 3)\n"
+                           "assert f.attrs['kind'] == 'rotation' and f.attrs['frames'] == 3\n"
+                           "print(int(blurred.sum()), int(sharp.sum()), f['sample_id'].asstr()[1])\n";
+  const std::string out = (dir_ / "out.txt").string();
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + script + " > " + out).c_str()), 0)
+      << "python3-h5py could not read the shard";
+  std::ifstream in(out);
+  long long blurred_sum = 0, sharp_sum = 0;
+  std::string id;
+  in >> blurred_sum >> sharp_sum >> id;
+  long long want_b = 0, want_s = 0;
+  for (auto v : expected.blurred) want_b += v;
+  for (auto v : expected.sharp) want_s += v;
+  EXPECT_EQ(blurred_sum, want_b);
+  EXPECT_EQ(sharp_sum, want_s);
+  EXPECT_EQ(id, "s1");
+}
+
+}  // namespace
+}  // namespace blurkit
