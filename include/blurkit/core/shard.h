@@ -142,6 +142,11 @@ class ShardReader {
   // The i-th sample of this shard (0 <= i < num_samples()).
   Sample Read(int64_t i) const;
 
+  // Per-sample metadata, read when the shard is opened (no pixels).
+  const std::vector<std::string>& sample_ids() const { return ids_; }
+  const std::vector<std::string>& source_files() const { return source_files_; }
+  const std::vector<float>& blur_magnitudes() const { return magnitudes_; }
+
  private:
   std::filesystem::path path_;
   DatasetSpec spec_;

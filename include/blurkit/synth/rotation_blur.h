@@ -1,0 +1,55 @@
+// Rendering of rotational blur: the sub-frames seen by a pinhole camera turning along a rotation
+// path inside a panorama, their average (the blurred image) and the sharp frames.
+//
+// All sub-frames share one camera centre, so each is a homography of any other view. The default
+// method renders once a perspective "canvas" at the path's middle orientation, wide enough to hold
+// every sub-frame and oversampled, with the per-pixel trigonometry of the sphere done only there;
+// each sub-frame is then a perspective warp of the canvas. Rotations too large for one canvas
+// (a sub-frame looking more than ~75 degrees away from the middle) fall back to rendering every
+// sub-frame from the sphere directly.
+#pragma once
+
+#include <Eigen/Geometry>
+#include <opencv2/core.hpp>
+#include <vector>
+
+#include "blurkit/synth/camera.h"
+#include "blurkit/synth/panorama.h"
+#include "blurkit/synth/rotation_path.h"
+
+namespace blurkit::synth {
+
+enum class RenderMethod {
+  kCanvas,  // render a canvas once, warp it per sub-frame (fast)
+  kDirect,  // sample the sphere for every sub-frame (reference)
+};
+
+struct RotationBlurOptions {
+  int width = 256;     // output size, pixels
+  int height = 256;
+  double fov = 60.0;   // horizontal field of view, degrees
+  int frames = 7;      // F sharp frames, odd, >= 3: first = path start, middle, last = path end
+  RotationPathOptions path;
+  RenderMethod method = RenderMethod::kCanvas;
+  // Canvas pixels per output pixel along each axis: the canvas is warped once more, and
+  // oversampling keeps that second bilinear interpolation from softening the frames.
+  double canvas_oversample = 2.0;
+
+  void Check() const;  // throws InputError
+  PinholeCamera Camera() const { return PinholeCamera::FromHorizontalFov(width, height, fov); }
+};
+
+struct RotationRender {
+  cv::Mat blurred;                    // linear BGR float: the average of all sub-frames
+  std::vector<cv::Mat> sharp;         // F linear BGR float frames (sub-frames 0, m, ..., n-1)
+  std::vector<Eigen::Quaterniond> orientations;  // world_from_cam of each sharp frame
+  std::vector<Eigen::Matrix3d> homographies;     // frame_j_from_middle of each sharp frame
+  double magnitude_degrees = 0;       // |theta|
+  int subframes = 0;                  // n
+  bool used_canvas = false;
+};
+
+RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOptions& options,
+                                  const RotationPath& path);
+
+}  // namespace blurkit::synth

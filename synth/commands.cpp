@@ -1,0 +1,145 @@
+#include "blurkit/synth/commands.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iomanip>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <sstream>
+
+#include "blurkit/core/error.h"
+#include "blurkit/core/manifest.h"
+
+namespace blurkit::synth {
+namespace fs = std::filesystem;
+
+PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
+  if (!options.inputs.empty() && !options.manifest.empty()) {
+    throw InputError("give either --input or --manifest, not both");
+  }
+  if (!options.manifest.empty()) {
+    const Manifest manifest = Manifest::Load(options.manifest);
+    Manifest resolved = manifest;
+    if (!options.data_root.empty()) resolved.data_root = options.data_root;
+    for (const auto& source : manifest.Split(options.split)) {
+      const fs::path path = resolved.Resolve(source);
+      const std::string digest = VerifySourceFile(path, source, manifest.file);
+      options.dataset.sources.push_back({path.filename().string(), path, digest});
+    }
+    if (options.dataset.sources.empty()) {
+      throw InputError(Msg() << options.manifest.string() << ": split '" << options.split
+                             << "' names no sources");
+    }
+    options.dataset.manifest_sha256 = manifest.sha256;
+  } else {
+    if (options.inputs.empty()) throw InputError("no panoramas given: use --input or --manifest");
+    options.dataset.sources = PanoramaSourcesFromPaths(options.inputs);
+  }
+  options.dataset.Check();
+  options.run.num_samples = options.dataset.samples;
+  options.run.Check();
+  PanoramaSampleMaker maker(options.dataset);
+  PanoramaCommandSummary summary;
+  summary.panoramas = options.dataset.sources.size();
+  summary.run = WriteShardedDataset(options.run, options.dataset.Spec(),
+                                    [&](int64_t i) { return maker.Make(i); });
+  summary.stats = maker.stats();
+  return summary;
+}
+
+std::string FormatSummary(const PanoramaCommandSummary& s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1);
+  out << "wrote " << s.run.samples_written << " samples in " << s.run.shards_written
+      << " shards from " << s.panoramas << " panoramas in " << s.run.seconds << " s";
+  if (s.run.seconds > 0 && s.run.samples_written > 0) {
+    out << " (" << s.run.samples_written / s.run.seconds << " samples/s)";
+  }
+  out << "; " << s.run.shards_kept << " of " << s.run.shards_owned
+      << " shards were already complete\n";
+  if (s.stats.samples > 0) {
+    out << "sub-frames per sample: mean " << double(s.stats.subframes) / s.stats.samples
+        << ", min " << s.stats.min_subframes << ", max " << s.stats.max_subframes
+        << "; largest rotation " << s.stats.max_magnitude << " degrees; "
+        << s.stats.direct_renders << " samples rendered without a canvas\n";
+  }
+  out << "index: " << s.run.index_file.string()
+      << (s.run.assembled ? "" : " (part of a split run: 'blurkit-synth shards assemble' when all "
+                                 "parts are done)")
+      << "\n";
+  return out.str();
+}
+
+std::string InspectDataset(const fs::path& folder) {
+  DatasetReader reader(folder);
+  const DatasetIndex& index = reader.index();
+  const DatasetSpec& spec = index.spec;
+  std::ostringstream out;
+  out << "dataset:      " << folder.string() << "\n"
+      << "kind:         " << ToString(spec.kind) << "\n"
+      << "samples:      " << index.num_samples << " in " << index.shards.size() << " shards of "
+      << index.shard_size << "\n"
+      << "images:       " << spec.width << "x" << spec.height << " RGB uint8, " << spec.frames
+      << " sharp frames (middle = " << spec.frames / 2 << ")\n"
+      << "generator:    " << spec.generator << ", seed " << spec.seed << "\n"
+      << "compression:  " << (spec.compression ? "gzip " + std::to_string(spec.compression) : "none")
+      << "\n";
+  if (!spec.manifest_sha256.empty()) out << "manifest:     sha256 " << spec.manifest_sha256 << "\n";
+  uintmax_t bytes = 0;
+  for (const auto& s : index.shards) bytes += fs::file_size(folder / s.file);
+  out << std::fixed << std::setprecision(1) << "size on disk: " << bytes / 1048576.0 << " MiB\n";
+  // Blur magnitudes and sources, from the shards' metadata (no pixels are read).
+  std::vector<float> magnitudes;
+  std::map<std::string, int64_t> per_source;
+  for (const auto& entry : index.shards) {
+    ShardReader shard(folder / entry.file);
+    magnitudes.insert(magnitudes.end(), shard.blur_magnitudes().begin(),
+                      shard.blur_magnitudes().end());
+    for (const auto& name : shard.source_files()) per_source[name]++;
+  }
+  if (!magnitudes.empty() && !spec.blur_magnitude_unit.empty()) {
+    std::sort(magnitudes.begin(), magnitudes.end());
+    double mean = 0;
+    for (float m : magnitudes) mean += m;
+    mean /= magnitudes.size();
+    out << std::setprecision(2) << "blur:         " << spec.blur_magnitude_unit << " min "
+        << magnitudes.front() << ", median " << magnitudes[magnitudes.size() / 2] << ", mean "
+        << mean << ", max " << magnitudes.back() << "\n";
+  }
+  out << "sources:      " << per_source.size() << "\n";
+  for (const auto& [name, count] : per_source) out << "  " << name << ": " << count << " samples\n";
+  out << "parameters:   " << spec.params.dump() << "\n";
+  return out.str();
+}
+
+std::vector<fs::path> ExportStrips(const fs::path& folder, int count, const fs::path& out) {
+  if (count <= 0) throw InputError(Msg() << "--count must be positive, got " << count);
+  DatasetReader reader(folder);
+  const DatasetSpec& spec = reader.spec();
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw IoError(Msg() << out.string() << ": cannot create the folder: " << ec.message());
+  const int n = static_cast<int>(std::min<int64_t>(count, reader.size()));
+  constexpr int kGap = 4;
+  std::vector<fs::path> written;
+  for (int k = 0; k < n; ++k) {
+    const int64_t index = n == 1 ? 0 : k * (reader.size() - 1) / (n - 1);
+    const Sample sample = reader.Read(index);
+    const int w = spec.width, h = spec.height;
+    cv::Mat strip(h, (spec.frames + 1) * w + spec.frames * kGap, CV_8UC3, cv::Scalar(255, 255, 255));
+    auto place = [&](const uint8_t* rgb, int slot) {
+      cv::Mat image(h, w, CV_8UC3, const_cast<uint8_t*>(rgb));
+      cv::Mat bgr;
+      cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
+      bgr.copyTo(strip(cv::Rect(slot * (w + kGap), 0, w, h)));
+    };
+    place(sample.blurred.data(), 0);
+    for (int j = 0; j < spec.frames; ++j) place(sample.SharpFrame(j, spec), j + 1);
+    const fs::path file = out / (sample.id + ".png");
+    if (!cv::imwrite(file.string(), strip)) throw IoError(Msg() << file.string() << ": cannot write");
+    written.push_back(file);
+  }
+  return written;
+}
+
+}  // namespace blurkit::synth

@@ -1,0 +1,180 @@
+#include "blurkit/synth/exposure.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include "blurkit/core/error.h"
+
+namespace blurkit::synth {
+namespace {
+
+double SrgbDecode(double v) {
+  return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+}
+
+// Fills the decode table and the encoding thresholds f^-1((k + 0.5) / 255) from f^-1 = decode.
+template <typename Decode>
+void FillFromCurve(Decode decode, std::array<float, 256>* table, std::array<float, 255>* thresholds) {
+  for (int v = 0; v < 256; ++v) (*table)[v] = static_cast<float>(decode(v / 255.0));
+  for (int k = 0; k < 255; ++k) (*thresholds)[k] = static_cast<float>(decode((k + 0.5) / 255.0));
+}
+
+}  // namespace
+
+CameraResponse CameraResponse::Srgb() {
+  CameraResponse r;
+  r.name_ = "srgb";
+  FillFromCurve(SrgbDecode, &r.decode_, &r.thresholds_);
+  return r;
+}
+
+CameraResponse CameraResponse::Gamma(double gamma) {
+  if (!(gamma > 0.1 && gamma < 10)) throw InputError(Msg() << "gamma must be in (0.1, 10), got " << gamma);
+  CameraResponse r;
+  r.name_ = "gamma:" + std::to_string(gamma).substr(0, 4);
+  FillFromCurve([gamma](double v) { return std::pow(v, gamma); }, &r.decode_, &r.thresholds_);
+  return r;
+}
+
+CameraResponse CameraResponse::Linear() {
+  CameraResponse r;
+  r.name_ = "linear";
+  FillFromCurve([](double v) { return v; }, &r.decode_, &r.thresholds_);
+  return r;
+}
+
+CameraResponse CameraResponse::FromTable(const std::vector<double>& table, const std::string& name) {
+  if (table.size() != 256) {
+    throw InputError(Msg() << name << ": a response table needs 256 values, got " << table.size());
+  }
+  for (int v = 1; v < 256; ++v) {
+    if (!(table[v] > table[v - 1])) {
+      throw InputError(Msg() << name << ": response table must increase strictly (entry " << v
+                             << ")");
+    }
+  }
+  CameraResponse r;
+  r.name_ = "table:" + name;
+  const double lo = table[0], hi = table[255];
+  for (int v = 0; v < 256; ++v) r.decode_[v] = static_cast<float>((table[v] - lo) / (hi - lo));
+  for (int k = 0; k < 255; ++k) {
+    r.thresholds_[k] = static_cast<float>(0.5 * (table[k] + table[k + 1] - 2 * lo) / (hi - lo));
+  }
+  return r;
+}
+
+CameraResponse CameraResponse::Parse(const std::string& spec) {
+  if (spec == "srgb") return Srgb();
+  if (spec == "linear") return Linear();
+  if (spec == "gamma") return Gamma(2.2);
+  if (spec.rfind("gamma:", 0) == 0) {
+    try {
+      return Gamma(std::stod(spec.substr(6)));
+    } catch (const std::logic_error&) {
+      throw InputError(Msg() << "response '" << spec << "': expected gamma:<number>");
+    }
+  }
+  std::ifstream in(spec);
+  if (!in) {
+    throw InputError(Msg() << "response '" << spec
+                           << "': expected srgb, gamma, gamma:<g>, linear, or a readable file of "
+                              "256 numbers");
+  }
+  std::vector<double> table;
+  double value;
+  while (in >> value) table.push_back(value);
+  if (!in.eof()) throw InputError(Msg() << spec << ": response table holds something not a number");
+  return FromTable(table, spec);
+}
+
+uint8_t CameraResponse::Encode(float linear) const {
+  // Number of thresholds <= x; NaN encodes as 0.
+  if (!(linear > 0.0f)) return 0;
+  return static_cast<uint8_t>(
+      std::upper_bound(thresholds_.begin(), thresholds_.end(), linear) - thresholds_.begin());
+}
+
+void ExposureOptions::Check() const {
+  if (exposure != "auto") {
+    try {
+      size_t used = 0;
+      std::stod(exposure, &used);
+      if (used != exposure.size()) throw std::invalid_argument("trailing");
+    } catch (const std::logic_error&) {
+      throw InputError(Msg() << "--exposure must be 'auto' or a number of stops, got '" << exposure
+                             << "'");
+    }
+  }
+  if (!(key > 0 && key < 1)) throw InputError(Msg() << "--key must be in (0, 1), got " << key);
+  if (!(ev_jitter >= 0)) throw InputError(Msg() << "--ev-jitter must be >= 0, got " << ev_jitter);
+  if (!(noise_poisson >= 0) || !(noise_gaussian >= 0)) {
+    throw InputError("noise levels must be >= 0");
+  }
+}
+
+nlohmann::json ExposureOptions::ToJson() const {
+  return {{"exposure", exposure},
+          {"key", key},
+          {"ev_jitter", ev_jitter},
+          {"noise_poisson", noise_poisson},
+          {"noise_gaussian", noise_gaussian}};
+}
+
+double ExposureScale(const ExposureOptions& options, bool hdr_source, const cv::Mat& reference,
+                     RandomStream& rng) {
+  double scale = 1.0;
+  if (options.exposure == "auto") {
+    if (hdr_source) {
+      // Log-average luminance (Rec. 709 weights on BGR) of the reference image.
+      double sum = 0;
+      size_t count = 0;
+      for (int y = 0; y < reference.rows; ++y) {
+        const float* p = reference.ptr<float>(y);
+        for (int x = 0; x < reference.cols; ++x, p += 3) {
+          const double lum = 0.0722 * p[0] + 0.7152 * p[1] + 0.2126 * p[2];
+          sum += std::log(1e-4 + lum);
+          ++count;
+        }
+      }
+      const double log_average = std::exp(sum / std::max<size_t>(count, 1));
+      scale = options.key / std::max(log_average, 1e-6);
+    }
+  } else {
+    scale = std::exp2(std::stod(options.exposure));
+  }
+  if (options.ev_jitter > 0) scale *= std::exp2(rng.Uniform(-options.ev_jitter, options.ev_jitter));
+  return scale;
+}
+
+void AddSensorNoise(cv::Mat& linear_bgr, const ExposureOptions& options, RandomStream& rng) {
+  if (options.noise_poisson <= 0 && options.noise_gaussian <= 0) return;
+  BLURKIT_CHECK(linear_bgr.type() == CV_32FC3);
+  const double a = options.noise_poisson, sigma = options.noise_gaussian;
+  for (int y = 0; y < linear_bgr.rows; ++y) {
+    float* p = linear_bgr.ptr<float>(y);
+    for (int i = 0; i < linear_bgr.cols * 3; ++i) {
+      double x = std::max(0.0, double(p[i]));
+      if (a > 0) x = a * static_cast<double>(rng.Poisson(x / a));
+      if (sigma > 0) x += sigma * rng.Normal();
+      p[i] = static_cast<float>(x);
+    }
+  }
+}
+
+void EncodeToRgb8(const cv::Mat& linear_bgr, double scale, const CameraResponse& response,
+                  uint8_t* rgb_out) {
+  BLURKIT_CHECK(linear_bgr.type() == CV_32FC3);
+  const float s = static_cast<float>(scale);
+  for (int y = 0; y < linear_bgr.rows; ++y) {
+    const float* p = linear_bgr.ptr<float>(y);
+    uint8_t* out = rgb_out + static_cast<size_t>(y) * linear_bgr.cols * 3;
+    for (int x = 0; x < linear_bgr.cols; ++x, p += 3, out += 3) {
+      out[0] = response.Encode(p[2] * s);
+      out[1] = response.Encode(p[1] * s);
+      out[2] = response.Encode(p[0] * s);
+    }
+  }
+}
+
+}  // namespace blurkit::synth

@@ -1,0 +1,152 @@
+#include "blurkit/synth/panorama.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <mutex>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "blurkit/core/error.h"
+
+namespace blurkit::synth {
+namespace fs = std::filesystem;
+
+namespace {
+
+// OpenCV reads OpenEXR only when this variable is set before the first read.
+void EnableOpenExr() {
+  static std::once_flag once;
+  std::call_once(once, [] { setenv("OPENCV_IO_ENABLE_OPENEXR", "1", /*overwrite=*/0); });
+}
+
+}  // namespace
+
+cv::Mat PadEquirectangular(const cv::Mat& image, int pad) {
+  BLURKIT_CHECK(image.cols % 2 == 0 && pad <= image.rows && pad <= image.cols);
+  const int half = image.cols / 2;
+  // Rolled by half a turn: the pixel opposite in longitude.
+  cv::Mat rolled;
+  cv::hconcat(image.colRange(half, image.cols), image.colRange(0, half), rolled);
+  cv::Mat top, bottom;
+  cv::flip(rolled.rowRange(0, pad), top, 0);
+  cv::flip(rolled.rowRange(image.rows - pad, image.rows), bottom, 0);
+  cv::Mat tall;
+  cv::vconcat(std::vector<cv::Mat>{top, image, bottom}, tall);
+  cv::Mat padded;
+  cv::copyMakeBorder(tall, padded, 0, 0, pad, pad, cv::BORDER_WRAP);
+  return padded;
+}
+
+std::shared_ptr<const Panorama> Panorama::Load(const fs::path& path,
+                                               const CameraResponse& response) {
+  EnableOpenExr();
+  if (!fs::exists(path)) throw InputError(Msg() << path.string() << ": panorama file does not exist");
+  cv::Mat raw = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
+  if (raw.empty()) {
+    throw InputError(Msg() << path.string()
+                           << ": cannot decode the image (corrupt, or not PNG/JPEG/OpenEXR/HDR)");
+  }
+  if (raw.cols != 2 * raw.rows) {
+    throw InputError(Msg() << path.string() << ": " << raw.cols << "x" << raw.rows
+                           << " is not an equirectangular full-sphere panorama (expected width = "
+                              "2 x height)");
+  }
+  if (raw.cols < 16) throw InputError(Msg() << path.string() << ": panorama is too small");
+  if (raw.channels() == 4) cv::cvtColor(raw, raw, cv::COLOR_BGRA2BGR);
+  if (raw.channels() == 1) cv::cvtColor(raw, raw, cv::COLOR_GRAY2BGR);
+  cv::Mat linear;
+  bool hdr = false;
+  switch (raw.depth()) {
+    case CV_8U: {
+      linear.create(raw.size(), CV_32FC3);
+      const float* lut = response.DecodeTable();
+      for (int y = 0; y < raw.rows; ++y) {
+        const uint8_t* src = raw.ptr<uint8_t>(y);
+        float* dst = linear.ptr<float>(y);
+        for (int i = 0; i < raw.cols * 3; ++i) dst[i] = lut[src[i]];
+      }
+      break;
+    }
+    case CV_16U:
+      raw.convertTo(linear, CV_32FC3, 1.0 / 65535.0);  // 16-bit PNG: taken as linear
+      break;
+    case CV_32F:
+      linear = raw;
+      hdr = true;
+      break;
+    default:
+      throw InputError(Msg() << path.string() << ": unsupported pixel depth");
+  }
+  cv::patchNaNs(linear, 0.0);
+  cv::max(linear, 0.0, linear);  // negative radiance (some EXR encoders) is clamped
+  auto panorama = std::shared_ptr<Panorama>(new Panorama());
+  panorama->hdr_ = hdr;
+  panorama->Build(linear);
+  return panorama;
+}
+
+std::shared_ptr<const Panorama> Panorama::FromLinear(const cv::Mat& linear_bgr, bool hdr) {
+  BLURKIT_CHECK(linear_bgr.type() == CV_32FC3 && linear_bgr.cols == 2 * linear_bgr.rows);
+  auto panorama = std::shared_ptr<Panorama>(new Panorama());
+  panorama->hdr_ = hdr;
+  panorama->Build(linear_bgr);
+  return panorama;
+}
+
+void Panorama::Build(const cv::Mat& linear_bgr) {
+  width_ = linear_bgr.cols;
+  height_ = linear_bgr.rows;
+  cv::Mat level = linear_bgr;
+  while (true) {
+    cv::Mat padded = PadEquirectangular(level, kPad);
+    padded_levels_.push_back(padded);
+    if (level.rows < 16 || level.cols % 4 != 0) break;
+    // pyrDown of the padded level sees wrapped columns and pole-continued rows at its borders.
+    cv::Mat down;
+    cv::pyrDown(padded, down);
+    level = down(cv::Rect(kPad / 2, kPad / 2, level.cols / 2, level.rows / 2)).clone();
+  }
+}
+
+int Panorama::LevelFor(double pixel_angle) const {
+  int level = 0;
+  for (int l = 1; l < levels(); ++l) {
+    const double level_angle = 2 * M_PI / (width_ >> l);
+    if (level_angle <= pixel_angle * 1.0001) level = l;
+  }
+  return level;
+}
+
+cv::Mat Panorama::Level(int level) const {
+  const cv::Mat& padded = padded_levels_.at(level);
+  return padded(cv::Rect(kPad, kPad, padded.cols - 2 * kPad, padded.rows - 2 * kPad));
+}
+
+cv::Mat Panorama::Render(const PinholeCamera& camera, const Eigen::Quaterniond& world_from_cam,
+                         int level) const {
+  BLURKIT_CHECK(level >= 0 && level < levels());
+  const int w = width_ >> level, h = height_ >> level;
+  const Eigen::Matrix3f rotation = world_from_cam.toRotationMatrix().cast<float>();
+  cv::Mat map(camera.height, camera.width, CV_32FC2);
+  const float inv_f = static_cast<float>(1.0 / camera.focal);
+  const float scale_x = static_cast<float>(w / (2 * M_PI));
+  const float scale_y = static_cast<float>(h / M_PI);
+  for (int y = 0; y < camera.height; ++y) {
+    float* row = map.ptr<float>(y);
+    const float ry = static_cast<float>((y - camera.cy)) * inv_f;
+    for (int x = 0; x < camera.width; ++x) {
+      const float rx = static_cast<float>((x - camera.cx)) * inv_f;
+      const Eigen::Vector3f d = rotation * Eigen::Vector3f(rx, ry, 1.0f);
+      const float lon = std::atan2(d.x(), d.z());
+      const float lat = std::atan2(-d.y(), std::sqrt(d.x() * d.x() + d.z() * d.z()));
+      // EquirectX/EquirectY, shifted by the padding.
+      row[2 * x] = (lon + static_cast<float>(M_PI)) * scale_x - 0.5f + kPad;
+      row[2 * x + 1] = (static_cast<float>(M_PI / 2) - lat) * scale_y - 0.5f + kPad;
+    }
+  }
+  cv::Mat out;
+  cv::remap(padded_levels_[level], out, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  return out;
+}
+
+}  // namespace blurkit::synth

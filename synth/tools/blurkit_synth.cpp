@@ -1,0 +1,251 @@
+// blurkit-synth: builds blur datasets in the blurkit shard format, and inspects them.
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "blurkit/core/error.h"
+#include "blurkit/core/manifest.h"
+#include "blurkit/core/version.h"
+#include "blurkit/synth/commands.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace blurkit;
+using namespace blurkit::synth;
+
+namespace {
+
+constexpr const char* kUsage = R"(blurkit-synth: motion-blur datasets in the blurkit shard format
+
+usage: blurkit-synth <command> [options]
+
+commands:
+  panorama            rotational blur from equirectangular panoramas (camera rotation + Slerp)
+  shards inspect DIR  summary of a dataset
+  shards verify DIR   check checksums, schema and every sample; non-zero exit on damage
+  shards export DIR   PNG strips (blurred image beside its sharp frames): --count N --out DIR
+  shards assemble DIR merge the part indices of a run split with --num-shards into index.json
+
+'blurkit-synth <command> --help' lists a command's options.
+)";
+
+// Parses "256" or "320x240" into width and height.
+void ParseSize(const std::string& text, int* width, int* height) {
+  const auto x = text.find('x');
+  try {
+    if (x == std::string::npos) {
+      *width = *height = std::stoi(text);
+    } else {
+      *width = std::stoi(text.substr(0, x));
+      *height = std::stoi(text.substr(x + 1));
+    }
+  } catch (const std::logic_error&) {
+    throw InputError(Msg() << "--size: expected N or WxH, got '" << text << "'");
+  }
+}
+
+// Stores a manifest's parameters for `command` as if they had been given on the command line
+// after the user's own flags (which therefore win).
+void StoreManifestParams(const po::options_description& description, po::variables_map& vm,
+                         const std::string& command) {
+  if (!vm.count("manifest")) return;
+  const fs::path file = vm["manifest"].as<std::string>();
+  const std::string split = vm.count("split") ? vm["split"].as<std::string>() : "";
+  const Manifest manifest = Manifest::Load(file);
+  std::vector<std::string> args;
+  const nlohmann::json params = manifest.ParamsFor(command, split);
+  for (const auto& [key, value] : params.items()) {
+    if (value.is_boolean()) {
+      if (value.get<bool>()) args.push_back("--" + key);
+    } else {
+      args.push_back("--" + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+    }
+  }
+  try {
+    po::store(po::command_line_parser(args).options(description).run(), vm);
+  } catch (const po::error& e) {
+    throw InputError(Msg() << file.string() << ": parameters for '" << command << "': " << e.what());
+  }
+}
+
+int PanoramaMain(int argc, char** argv) {
+  PanoramaCommandOptions o;
+  PanoramaDatasetOptions& d = o.dataset;
+  RotationBlurOptions& r = d.render;
+  std::vector<std::string> inputs;
+  std::string manifest, out, size = "256", method = "canvas";
+  int64_t samples = 0;
+
+  po::options_description input("Input");
+  input.add_options()
+      ("input,i", po::value(&inputs)->multitoken(),
+       "equirectangular panoramas (2:1): files or folders; 8-bit PNG/JPEG (decoded with --response) "
+       "or HDR OpenEXR/.hdr (linear radiance)")
+      ("manifest", po::value(&manifest), "a data manifest (data_manifests/*.json): its sources, "
+       "checked against their sha256, and its parameters as defaults")
+      ("split", po::value(&o.split), "the manifest split to use (e.g. train, test)")
+      ("data-root", po::value<std::string>(), "folder the manifest's paths are relative to "
+       "(default: the manifest's data_root)");
+  po::options_description geometry("Camera and rotation");
+  geometry.add_options()
+      ("samples,n", po::value(&samples), "number of samples (required)")
+      ("frames,F", po::value(&r.frames)->default_value(7), "sharp frames per sample, odd: first = "
+       "start of the rotation, middle, last = end")
+      ("size", po::value(&size)->default_value("256"), "output size, N or WxH pixels")
+      ("fov", po::value(&r.fov)->default_value(60.0), "horizontal field of view, degrees")
+      ("max-angle", po::value(&r.path.max_angle)->default_value(8.0),
+       "each Euler angle of the rotation is uniform in [-a, a] degrees")
+      ("pitch-range", po::value(&r.path.pitch_range)->default_value(30.0),
+       "initial pitch uniform in [-p, p] degrees (yaw covers the full circle)")
+      ("roll-range", po::value(&r.path.roll_range)->default_value(5.0),
+       "initial roll uniform in [-r, r] degrees")
+      ("frames-per-degree", po::value(&r.path.frames_per_degree)->default_value(0.0),
+       "k in n = k |theta| sub-frames; 0 = auto: no pixel moves more than --max-step between "
+       "sub-frames")
+      ("max-step", po::value(&r.path.max_step_pixels)->default_value(0.5),
+       "largest motion between consecutive sub-frames with auto k, pixels")
+      ("max-subframes", po::value(&r.path.max_subframes)->default_value(512),
+       "upper bound on sub-frames per sample")
+      ("method", po::value(&method)->default_value("canvas"),
+       "canvas (render once, warp per sub-frame) or direct (sample the sphere per sub-frame)")
+      ("canvas-oversample", po::value(&r.canvas_oversample)->default_value(2.0),
+       "canvas pixels per output pixel (per axis)");
+  po::options_description exposure("Exposure and noise");
+  exposure.add_options()
+      ("response", po::value(&d.response)->default_value("srgb"),
+       "camera response: srgb, gamma, gamma:<g>, linear, or a file of 256 values")
+      ("exposure", po::value(&d.exposure.exposure)->default_value("auto"),
+       "auto (HDR: log-average luminance -> --key) or stops (scale 2^EV)")
+      ("key", po::value(&d.exposure.key)->default_value(0.18), "auto-exposure key value")
+      ("ev-jitter", po::value(&d.exposure.ev_jitter)->default_value(0.0),
+       "random exposure offset per sample, uniform in [-j, j] stops")
+      ("noise-poisson", po::value(&d.exposure.noise_poisson)->default_value(0.0),
+       "Poisson noise scale a (variance a*x, x linear in [0, 1]) on the blurred image")
+      ("noise-gaussian", po::value(&d.exposure.noise_gaussian)->default_value(0.0),
+       "Gaussian read-noise sigma (linear units) on the blurred image");
+  po::options_description run("Output and run");
+  run.add_options()
+      ("out,o", po::value(&out), "dataset folder (required)")
+      ("seed", po::value(&d.seed)->default_value(0), "random seed: same seed, same bytes")
+      ("threads,j", po::value(&o.run.threads)->default_value(0), "worker threads, 0 = all cores")
+      ("shard-size", po::value(&o.run.shard_size)->default_value(64), "samples per shard")
+      ("shard-index", po::value(&o.run.shard_index)->default_value(0),
+       "this machine's part of a split run, in [0, --num-shards)")
+      ("num-shards", po::value(&o.run.num_shards)->default_value(1),
+       "number of parts the run is split into (part K writes shards s with s % N == K)")
+      ("compression", po::value(&d.compression)->default_value(0), "gzip level of the images, 0-9")
+      ("overwrite", po::bool_switch(&o.run.overwrite), "replace a dataset made with other parameters")
+      ("quiet,q", "no progress output")
+      ("help,h", "this help");
+  po::options_description all("blurkit-synth panorama: rotational blur from panoramas");
+  all.add(input).add(geometry).add(exposure).add(run);
+
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, all), vm);
+  if (vm.count("help")) {
+    std::cout << all << "\nexample:\n  blurkit-synth panorama --manifest data_manifests/demo_panorama.json "
+                        "--split train --out runs/pano_train\n";
+    return 0;
+  }
+  StoreManifestParams(all, vm, "panorama");
+  po::notify(vm);
+  if (!vm.count("samples")) throw InputError("--samples is required (or a manifest that sets it)");
+  if (!vm.count("out")) throw InputError("--out is required");
+  for (const auto& i : inputs) o.inputs.emplace_back(i);
+  o.manifest = manifest;
+  if (vm.count("data-root")) o.data_root = vm["data-root"].as<std::string>();
+  ParseSize(size, &r.width, &r.height);
+  if (method == "canvas") {
+    r.method = RenderMethod::kCanvas;
+  } else if (method == "direct") {
+    r.method = RenderMethod::kDirect;
+  } else {
+    throw InputError(Msg() << "--method must be canvas or direct, got '" << method << "'");
+  }
+  d.samples = samples;
+  o.run.out = out;
+  o.run.progress = !vm.count("quiet");
+  const PanoramaCommandSummary summary = RunPanorama(o);
+  std::cout << FormatSummary(summary);
+  return 0;
+}
+
+int ShardsMain(int argc, char** argv) {
+  std::string action, folder, out;
+  int count = 8;
+  po::options_description named("blurkit-synth shards inspect|verify|export|assemble DIR");
+  named.add_options()
+      ("count", po::value(&count)->default_value(8), "export: number of samples")
+      ("out,o", po::value(&out), "export: folder for the PNG strips")
+      ("help,h", "this help");
+  po::options_description hidden;
+  hidden.add_options()("action", po::value(&action))("folder", po::value(&folder));
+  po::options_description all;
+  all.add(named).add(hidden);
+  po::positional_options_description positional;
+  positional.add("action", 1).add("folder", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") || action.empty()) {
+    std::cout << named << "\n" << kUsage;
+    return vm.count("help") ? 0 : 2;
+  }
+  if (folder.empty()) throw InputError("shards " + action + ": a dataset folder is required");
+  if (action == "inspect") {
+    std::cout << InspectDataset(folder);
+  } else if (action == "verify") {
+    const VerifyReport report = VerifyDataset(folder);
+    if (!report.ok()) {
+      for (const auto& p : report.problems) std::cerr << "error: " << p << "\n";
+      std::cerr << "verify: " << report.problems.size() << " problem(s) in " << folder << "\n";
+      return 1;
+    }
+    std::cout << "ok: " << report.shards_checked << " shards, " << report.samples_checked
+              << " samples verified in " << folder << "\n";
+  } else if (action == "export") {
+    if (out.empty()) throw InputError("shards export: --out is required");
+    const auto files = ExportStrips(folder, count, out);
+    std::cout << "wrote " << files.size() << " strips (blurred | sharp frames in time order) to "
+              << out << "\n";
+  } else if (action == "assemble") {
+    const DatasetIndex index = synth::AssembleDataset(folder);
+    std::cout << "assembled " << index.shards.size() << " shards, " << index.num_samples
+              << " samples into " << (fs::path(folder) / "index.json").string() << "\n";
+  } else {
+    throw InputError("shards: unknown action '" + action +
+                     "' (expected inspect, verify, export or assemble)");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  try {
+    if (command == "--version") {
+      std::cout << "blurkit-synth " << Version() << "\n";
+      return 0;
+    }
+    if (command == "panorama") return PanoramaMain(argc - 1, argv + 1);
+    if (command == "shards") return ShardsMain(argc - 1, argv + 1);
+    std::cerr << "error: unknown command '" << command << "'\n\n" << kUsage;
+    return 2;
+  } catch (const po::error& e) {
+    std::cerr << "error: " << command << ": " << e.what() << " (see 'blurkit-synth " << command
+              << " --help')\n";
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
