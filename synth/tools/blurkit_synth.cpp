@@ -53,6 +53,7 @@ void StoreManifestParams(const po::options_description& description, po::variabl
   const fs::path file = vm["manifest"].as<std::string>();
   const std::string split = vm.count("split") ? vm["split"].as<std::string>() : "";
   const Manifest manifest = Manifest::Load(file);
+  manifest.Split(split);  // an unknown split is named before anything else goes wrong
   std::vector<std::string> args;
   const nlohmann::json params = manifest.ParamsFor(command, split);
   for (const auto& [key, value] : params.items()) {

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# blurkit-synth end to end on the real sample panoramas (scripts/fetch_samples.sh): options,
+# determinism, a run killed with SIGKILL and resumed, and the errors users meet on bad input.
+set -uo pipefail
+synth=${1:?usage: cli_test.sh path/to/blurkit-synth}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+panos="$root/data/samples/panoramas"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+# expect_error NAME PATTERN CMD...: CMD must exit non-zero and print PATTERN on stderr.
+expect_error() {
+  local name=$1 pattern=$2; shift 2
+  if "$@" >"$work/out.txt" 2>"$work/err.txt"; then fail "$name: exited 0"; return; fi
+  if grep -q -- "$pattern" "$work/err.txt"; then pass "$name"; else
+    fail "$name: stderr lacks '$pattern':"; cat "$work/err.txt"; fi
+}
+digests() { (cd "$1" && sha256sum index.json shard-*.h5); }
+
+if [ ! -f "$panos/studio.exr" ]; then
+  echo "FAIL sample panoramas missing in $panos: run scripts/fetch_samples.sh (scripts/test.sh does)"
+  exit 1
+fi
+
+# Help.
+"$synth" panorama --help | grep -q -- "--frames-per-degree" && pass "panorama --help lists options" || fail "panorama --help"
+"$synth" >/dev/null 2>&1; [ $? -eq 2 ] && pass "no command: usage, exit 2" || fail "no command exit code"
+
+# A small dataset from two real HDR panoramas.
+common=(panorama --input "$panos/studio.exr" "$panos/sunset.exr" --samples 24 --size 32 --fov 60
+        --frames 3 --max-angle 6 --shard-size 8 --seed 5 --quiet)
+if "$synth" "${common[@]}" --out "$work/a" >/dev/null && "$synth" shards verify "$work/a" >/dev/null; then
+  pass "panorama + verify"; else fail "panorama + verify"; fi
+"$synth" shards inspect "$work/a" | grep -q "24 in 3 shards" && pass "inspect" || fail "inspect"
+"$synth" shards export "$work/a" --count 3 --out "$work/png" >/dev/null && [ "$(ls "$work/png" | wc -l)" -eq 3 ] \
+  && pass "export writes 3 strips" || fail "export"
+"$synth" "${common[@]}" --out "$work/b" --threads 1 >/dev/null
+[ "$(digests "$work/a")" = "$(digests "$work/b")" ] && pass "same command, 1 vs all threads: identical bytes" \
+  || fail "thread count changed bytes"
+
+# A run killed part-way (SIGKILL) leaves no complete-looking dataset; the same command resumes it
+# to the bytes of an uninterrupted run.
+long=(panorama --input "$panos/studio.exr" --samples 120 --size 64 --frames 3 --max-angle 6
+      --shard-size 10 --seed 9 --threads 1 --quiet)
+"$synth" "${long[@]}" --out "$work/ref" >/dev/null
+"$synth" "${long[@]}" --out "$work/killed" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do
+  [ -f "$work/killed/shard-00001-of-00012.h5" ] && break
+  sleep 0.05
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+if grep -q '"complete": false' "$work/killed/index.json"; then pass "killed run: index says incomplete"; else
+  fail "killed run: index not marked incomplete"; fi
+expect_error "killed run: verify refuses it" "incomplete" "$synth" shards verify "$work/killed"
+expect_error "killed run: inspect refuses it" "incomplete" "$synth" shards inspect "$work/killed"
+"$synth" "${long[@]}" --out "$work/killed" >"$work/resume.txt"
+grep -q "shards were already complete" "$work/resume.txt" && ! grep -q "; 0 of 12 shards" "$work/resume.txt" \
+  && pass "resume kept finished shards" || { fail "resume kept nothing"; cat "$work/resume.txt"; }
+ls "$work/killed" | grep -q '\.tmp$' && fail "temporary files left after resume" || pass "no temporary files left"
+[ "$(digests "$work/ref")" = "$(digests "$work/killed")" ] && pass "resumed run = uninterrupted run, byte for byte" \
+  || fail "resumed run differs"
+
+# Bad input.
+printf 'not an image' > "$work/corrupt.png"
+/usr/bin/python3 -c "import numpy, cv2; cv2.imwrite('$work/wide.png', numpy.zeros((50, 120, 3), numpy.uint8))"
+expect_error "missing file" "missing.exr" "$synth" panorama --input "$work/missing.exr" --samples 2 --out "$work/x1"
+expect_error "corrupt image" "corrupt.png" "$synth" panorama --input "$work/corrupt.png" --samples 2 --out "$work/x2" --quiet
+expect_error "wrong aspect ratio" "120x50 is not an equirectangular" "$synth" panorama --input "$work/wide.png" --samples 2 --out "$work/x3" --quiet
+expect_error "even F" "must be odd" "$synth" panorama --input "$panos/studio.exr" --samples 2 --frames 4 --out "$work/x4"
+expect_error "zero size" "size must be positive" "$synth" panorama --input "$panos/studio.exr" --samples 2 --size 0 --out "$work/x5"
+touch "$work/plainfile"
+expect_error "unwritable output" "plainfile" "$synth" panorama --input "$panos/studio.exr" --samples 2 --out "$work/plainfile/out"
+expect_error "unknown option" "unrecognised option\|unrecognized option" "$synth" panorama --colour red
+expect_error "manifest with unknown split" "no split named 'nope'" "$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split nope --out "$work/x6"
+cp -r "$work/a" "$work/damaged"
+printf 'garbage' | dd of="$work/damaged/shard-00001-of-00003.h5" bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect_error "damaged shard: verify names it" "shard-00001-of-00003.h5" "$synth" shards verify "$work/damaged"
+[ -z "$(ls "$work/x4" 2>/dev/null)" ] && pass "refused options leave no output" || fail "refused options left output"
+
+echo "cli_test: $failures failure(s)"
+[ $failures -eq 0 ]

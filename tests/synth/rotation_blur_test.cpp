@@ -1,0 +1,137 @@
+#include "blurkit/synth/rotation_blur.h"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include "test_panoramas.h"
+
+namespace blurkit::synth {
+namespace {
+
+RotationPath Path(double yaw0, double pitch0, double yaw1, double pitch1, double roll1 = 0) {
+  RotationPath path;
+  path.start = QuaternionFromEuler(yaw0, pitch0, 0);
+  path.end = QuaternionFromEuler(yaw1, pitch1, roll1);
+  return path;
+}
+
+RotationBlurOptions Options(int size, double fov, int frames) {
+  RotationBlurOptions options;
+  options.width = options.height = size;
+  options.fov = fov;
+  options.frames = frames;
+  return options;
+}
+
+TEST(RotationBlur, OneColourPanoramaBlursToThatColour) {
+  auto pano = Panorama::FromLinear(testing::ConstantPanorama(256, {0.1f, 0.4f, 0.8f}));
+  const RotationRender r = RenderRotationBlur(*pano, Options(64, 60, 5), Path(0, 0, 8, 5, 3));
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(r.blurred, mean, stddev);
+  EXPECT_NEAR(mean[0], 0.1, 1e-5);
+  EXPECT_NEAR(mean[1], 0.4, 1e-5);
+  EXPECT_NEAR(mean[2], 0.8, 1e-5);
+  EXPECT_LT(stddev[2], 1e-5);
+  EXPECT_EQ(r.sharp.size(), 5u);
+}
+
+TEST(RotationBlur, VerticalLineUnderYawGivesHorizontalStreakOfExpectedLengthAndEnergy) {
+  // A thin vertical line at longitude 0; the camera turns from yaw -5 to +5 degrees, so the line
+  // sweeps the centre row from x = cx + f tan(5) to cx - f tan(5).
+  auto pano = Panorama::FromLinear(testing::VerticalLinePanorama(1024));
+  for (RenderMethod method : {RenderMethod::kCanvas, RenderMethod::kDirect}) {
+    RotationBlurOptions options = Options(128, 60, 3);
+    options.method = method;
+    const RotationRender r = RenderRotationBlur(*pano, options, Path(-5, 0, 5, 0));
+    const PinholeCamera cam = options.Camera();
+    const double expected_length = 2 * cam.focal * std::tan(5 * M_PI / 180);  // 19.4 px
+    const cv::Mat row = r.blurred.row(64);
+    double energy_blurred = 0, energy_sharp = 0;
+    for (int x = 0; x < 128; ++x) {
+      energy_blurred += row.at<cv::Vec3f>(0, x)[1];
+      energy_sharp += r.sharp[1].at<cv::Vec3f>(64, x)[1];
+    }
+    // The streak: pixels holding at least a quarter of the uniform streak density.
+    const double threshold = 0.25 * energy_blurred / expected_length;
+    int first = -1, last = -1;
+    for (int x = 0; x < 128; ++x) {
+      if (row.at<cv::Vec3f>(0, x)[1] > threshold) {
+        if (first < 0) first = x;
+        last = x;
+      }
+    }
+    EXPECT_NEAR(last - first, expected_length, 3.0) << (method == RenderMethod::kCanvas);
+    // Energy: the line is one panorama pixel (2 pi / 2048 rad) wide with value 1, and a row of the
+    // output samples 1 / focal rad per pixel, so a row holds focal * 2 pi / 2048 in any frame.
+    // The blurred row averages many sub-pixel phases and must match it closely; a single sharp
+    // frame samples one phase of a one-pixel-wide line, which only roughly conserves it.
+    const double line_energy = cam.focal * 2 * M_PI / 2048;
+    EXPECT_NEAR(energy_blurred, line_energy, 0.03 * line_energy);
+    EXPECT_NEAR(energy_sharp, line_energy, 0.15 * line_energy);
+    EXPECT_NEAR(0.5 * (first + last), cam.cx, 1.5);
+    // Above and below the streak the line stays a line: rows are alike (pure yaw).
+    EXPECT_NEAR(cv::sum(r.blurred.row(30))[1], energy_blurred, 0.05 * energy_blurred);
+    EXPECT_GT(r.subframes, 2 * expected_length);
+  }
+}
+
+TEST(RotationBlur, HomographyWarpsMiddleFrameOntoFrameJ) {
+  auto pano = Panorama::FromLinear(testing::SmoothPanorama(512));
+  const RotationBlurOptions options = Options(96, 60, 5);
+  const RotationRender r = RenderRotationBlur(*pano, options, Path(30, 10, 36, 6, 4));
+  ASSERT_EQ(r.homographies.size(), 5u);
+  EXPECT_TRUE(r.homographies[2].isApprox(Eigen::Matrix3d::Identity(), 1e-9));
+  for (int j : {0, 1, 3, 4}) {
+    cv::Mat h(3, 3, CV_64F);
+    for (int a = 0; a < 3; ++a)
+      for (int b = 0; b < 3; ++b) h.at<double>(a, b) = r.homographies[j](a, b);
+    cv::Mat warped, valid;
+    cv::warpPerspective(r.sharp[2], warped, h, r.sharp[j].size(), cv::INTER_LINEAR,
+                        cv::BORDER_CONSTANT, cv::Scalar::all(-1));
+    double diff = 0;
+    int count = 0;
+    for (int y = 0; y < 96; ++y) {
+      for (int x = 0; x < 96; ++x) {
+        const cv::Vec3f w = warped.at<cv::Vec3f>(y, x);
+        if (w[0] < 0) continue;  // outside the middle frame
+        diff += std::abs(w[0] - r.sharp[j].at<cv::Vec3f>(y, x)[0]);
+        ++count;
+      }
+    }
+    EXPECT_GT(count, 96 * 96 / 2);
+    EXPECT_LT(diff / count, 0.01) << "frame " << j;
+  }
+  // Orientations are the path's ends and middle.
+  EXPECT_TRUE(r.orientations.front().isApprox(QuaternionFromEuler(30, 10, 0), 1e-9));
+  EXPECT_TRUE(r.orientations.back().isApprox(QuaternionFromEuler(36, 6, 4), 1e-9));
+}
+
+TEST(RotationBlur, CanvasMethodMatchesDirectSampling) {
+  auto pano = Panorama::FromLinear(testing::SmoothPanorama(512));
+  RotationBlurOptions canvas = Options(96, 60, 3), direct = canvas;
+  direct.method = RenderMethod::kDirect;
+  const RotationPath path = Path(-40, -20, -31, -14, 6);
+  const RotationRender a = RenderRotationBlur(*pano, canvas, path);
+  const RotationRender b = RenderRotationBlur(*pano, direct, path);
+  EXPECT_TRUE(a.used_canvas);
+  EXPECT_FALSE(b.used_canvas);
+  EXPECT_EQ(a.subframes, b.subframes);
+  EXPECT_LT(cv::norm(a.blurred, b.blurred, cv::NORM_L1) / (96 * 96 * 3), 0.004);
+  for (int j = 0; j < 3; ++j) {
+    EXPECT_LT(cv::norm(a.sharp[j], b.sharp[j], cv::NORM_L1) / (96 * 96 * 3), 0.006) << j;
+  }
+}
+
+TEST(RotationBlur, HugeRotationFallsBackToDirectRendering) {
+  auto pano = Panorama::FromLinear(testing::SmoothPanorama(256));
+  RotationBlurOptions options = Options(32, 90, 3);
+  options.path.max_subframes = 64;
+  const RotationRender r = RenderRotationBlur(*pano, options, Path(0, 0, 150, 0));
+  EXPECT_FALSE(r.used_canvas);
+  EXPECT_NEAR(r.magnitude_degrees, 150, 1e-6);
+  EXPECT_LE(r.subframes, 64);
+}
+
+}  // namespace
+}  // namespace blurkit::synth
