@@ -26,6 +26,7 @@ CameraResponse CameraResponse::Srgb() {
   CameraResponse r;
   r.name_ = "srgb";
   FillFromCurve(SrgbDecode, &r.decode_, &r.thresholds_);
+  r.BuildBins();
   return r;
 }
 
@@ -34,6 +35,7 @@ CameraResponse CameraResponse::Gamma(double gamma) {
   CameraResponse r;
   r.name_ = "gamma:" + std::to_string(gamma).substr(0, 4);
   FillFromCurve([gamma](double v) { return std::pow(v, gamma); }, &r.decode_, &r.thresholds_);
+  r.BuildBins();
   return r;
 }
 
@@ -41,6 +43,7 @@ CameraResponse CameraResponse::Linear() {
   CameraResponse r;
   r.name_ = "linear";
   FillFromCurve([](double v) { return v; }, &r.decode_, &r.thresholds_);
+  r.BuildBins();
   return r;
 }
 
@@ -61,6 +64,7 @@ CameraResponse CameraResponse::FromTable(const std::vector<double>& table, const
   for (int k = 0; k < 255; ++k) {
     r.thresholds_[k] = static_cast<float>(0.5 * (table[k] + table[k + 1] - 2 * lo) / (hi - lo));
   }
+  r.BuildBins();
   return r;
 }
 
@@ -88,11 +92,18 @@ CameraResponse CameraResponse::Parse(const std::string& spec) {
   return FromTable(table, spec);
 }
 
-uint8_t CameraResponse::Encode(float linear) const {
-  // Number of thresholds <= x; NaN encodes as 0.
-  if (!(linear > 0.0f)) return 0;
-  return static_cast<uint8_t>(
-      std::upper_bound(thresholds_.begin(), thresholds_.end(), linear) - thresholds_.begin());
+void CameraResponse::BuildBins() {
+  bin_code_.resize(kBins);
+  for (int b = 0; b < kBins; ++b) {
+    // The smallest float in bin b is the one whose bin index is b; its code is the number of
+    // thresholds below or at it, and no value of the bin has a smaller code.
+    float lower = static_cast<float>(b) / kBins;
+    while (static_cast<unsigned>(lower * kBins) < static_cast<unsigned>(b)) {
+      lower = std::nextafter(lower, 2.0f);
+    }
+    bin_code_[b] = static_cast<uint8_t>(
+        std::upper_bound(thresholds_.begin(), thresholds_.end(), lower) - thresholds_.begin());
+  }
 }
 
 void ExposureOptions::Check() const {

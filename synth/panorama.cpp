@@ -122,28 +122,110 @@ cv::Mat Panorama::Level(int level) const {
   return padded(cv::Rect(kPad, kPad, padded.cols - 2 * kPad, padded.rows - 2 * kPad));
 }
 
-cv::Mat Panorama::Render(const PinholeCamera& camera, const Eigen::Quaterniond& world_from_cam,
-                         int level) const {
-  BLURKIT_CHECK(level >= 0 && level < levels());
+namespace {
+
+// Coordinates in a padded level of the direction `d`, longitude measured from `lon_ref` and not
+// wrapped, so that they vary smoothly across the seam.
+inline void UnwrappedCoords(const Eigen::Vector3d& d, double lon_ref, double scale_x,
+                            double scale_y, double* x, double* y) {
+  double lon = std::atan2(d.x(), d.z()) - lon_ref;
+  lon -= 2 * M_PI * std::floor((lon + M_PI) / (2 * M_PI));
+  const double lat = std::atan2(-d.y(), std::hypot(d.x(), d.z()));
+  *x = (lon + lon_ref + M_PI) * scale_x - 0.5 + Panorama::kPad;
+  *y = (M_PI / 2 - lat) * scale_y - 0.5 + Panorama::kPad;
+}
+
+// Largest error, in level pixels, that interpolating the map from a grid may make.
+constexpr double kGridTolerance = 0.02;
+
+}  // namespace
+
+cv::Mat Panorama::SampleMap(const PinholeCamera& camera, const Eigen::Quaterniond& world_from_cam,
+                            int level, bool allow_grid) const {
   const int w = width_ >> level, h = height_ >> level;
-  const Eigen::Matrix3f rotation = world_from_cam.toRotationMatrix().cast<float>();
+  const double scale_x = w / (2 * M_PI), scale_y = h / M_PI;
+  const Eigen::Matrix3d rotation = world_from_cam.toRotationMatrix();
+  const Eigen::Vector3d centre = rotation * camera.RayInCam(camera.cx, camera.cy);
+  const double lon_ref = std::atan2(centre.x(), centre.z());
   cv::Mat map(camera.height, camera.width, CV_32FC2);
+
+  // The map is smooth away from the poles: compute it exactly on a grid of nodes every `stride`
+  // pixels and interpolate bilinearly, after checking the interpolation at every cell centre.
+  // This removes nearly all of the per-pixel trigonometry of large views (the canvas).
+  for (int stride : {8, 4}) {
+    if (!allow_grid || camera.width < 4 * stride || camera.height < 4 * stride) break;
+    const int nx = (camera.width - 1 + stride - 1) / stride + 1;
+    const int ny = (camera.height - 1 + stride - 1) / stride + 1;
+    std::vector<double> gx(nx * ny), gy(nx * ny);
+    for (int j = 0; j < ny; ++j) {
+      for (int i = 0; i < nx; ++i) {
+        UnwrappedCoords(rotation * camera.RayInCam(i * stride, j * stride), lon_ref, scale_x,
+                        scale_y, &gx[j * nx + i], &gy[j * nx + i]);
+      }
+    }
+    bool smooth = true;
+    for (int j = 0; j + 1 < ny && smooth; ++j) {
+      for (int i = 0; i + 1 < nx && smooth; ++i) {
+        double x, y;
+        UnwrappedCoords(rotation * camera.RayInCam((i + 0.5) * stride, (j + 0.5) * stride),
+                        lon_ref, scale_x, scale_y, &x, &y);
+        const int k = j * nx + i;
+        const double ix = 0.25 * (gx[k] + gx[k + 1] + gx[k + nx] + gx[k + nx + 1]);
+        const double iy = 0.25 * (gy[k] + gy[k + 1] + gy[k + nx] + gy[k + nx + 1]);
+        smooth = std::abs(ix - x) < kGridTolerance && std::abs(iy - y) < kGridTolerance;
+      }
+    }
+    if (!smooth) continue;
+    std::vector<float> row_x(nx), row_y(nx);
+    const float inv = 1.0f / stride;
+    const float wrap = static_cast<float>(w);
+    const float low = -0.5f + kPad, high = w - 0.5f + kPad;
+    for (int y = 0; y < camera.height; ++y) {
+      const int j = std::min(y / stride, ny - 2);
+      const float ty = (y - j * stride) * inv;
+      for (int i = 0; i < nx; ++i) {
+        const int k = j * nx + i;
+        row_x[i] = static_cast<float>(gx[k] + ty * (gx[k + nx] - gx[k]));
+        row_y[i] = static_cast<float>(gy[k] + ty * (gy[k + nx] - gy[k]));
+      }
+      float* out = map.ptr<float>(y);
+      for (int x = 0; x < camera.width; ++x) {
+        const int i = std::min(x / stride, nx - 2);
+        const float tx = (x - i * stride) * inv;
+        float u = row_x[i] + tx * (row_x[i + 1] - row_x[i]);
+        if (u < low) u += wrap;
+        if (u >= high) u -= wrap;
+        out[2 * x] = u;
+        out[2 * x + 1] = row_y[i] + tx * (row_y[i + 1] - row_y[i]);
+      }
+    }
+    return map;
+  }
+
+  // Exact: trigonometry at every pixel.
+  const Eigen::Matrix3f rotation_f = rotation.cast<float>();
   const float inv_f = static_cast<float>(1.0 / camera.focal);
-  const float scale_x = static_cast<float>(w / (2 * M_PI));
-  const float scale_y = static_cast<float>(h / M_PI);
+  const float sx = static_cast<float>(scale_x), sy = static_cast<float>(scale_y);
   for (int y = 0; y < camera.height; ++y) {
     float* row = map.ptr<float>(y);
     const float ry = static_cast<float>((y - camera.cy)) * inv_f;
     for (int x = 0; x < camera.width; ++x) {
       const float rx = static_cast<float>((x - camera.cx)) * inv_f;
-      const Eigen::Vector3f d = rotation * Eigen::Vector3f(rx, ry, 1.0f);
+      const Eigen::Vector3f d = rotation_f * Eigen::Vector3f(rx, ry, 1.0f);
       const float lon = std::atan2(d.x(), d.z());
       const float lat = std::atan2(-d.y(), std::sqrt(d.x() * d.x() + d.z() * d.z()));
       // EquirectX/EquirectY, shifted by the padding.
-      row[2 * x] = (lon + static_cast<float>(M_PI)) * scale_x - 0.5f + kPad;
-      row[2 * x + 1] = (static_cast<float>(M_PI / 2) - lat) * scale_y - 0.5f + kPad;
+      row[2 * x] = (lon + static_cast<float>(M_PI)) * sx - 0.5f + kPad;
+      row[2 * x + 1] = (static_cast<float>(M_PI / 2) - lat) * sy - 0.5f + kPad;
     }
   }
+  return map;
+}
+
+cv::Mat Panorama::Render(const PinholeCamera& camera, const Eigen::Quaterniond& world_from_cam,
+                         int level) const {
+  BLURKIT_CHECK(level >= 0 && level < levels());
+  const cv::Mat map = SampleMap(camera, world_from_cam, level, /*allow_grid=*/true);
   cv::Mat out;
   cv::remap(padded_levels_[level], out, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   return out;

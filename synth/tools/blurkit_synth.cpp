@@ -110,7 +110,7 @@ int PanoramaMain(int argc, char** argv) {
        "upper bound on sub-frames per sample")
       ("method", po::value(&method)->default_value("canvas"),
        "canvas (render once, warp per sub-frame) or direct (sample the sphere per sub-frame)")
-      ("canvas-oversample", po::value(&r.canvas_oversample)->default_value(2.0),
+      ("canvas-oversample", po::value(&r.canvas_oversample)->default_value(1.5),
        "canvas pixels per output pixel (per axis)");
   po::options_description exposure("Exposure and noise");
   exposure.add_options()

@@ -42,6 +42,11 @@ class Panorama {
   cv::Mat Render(const PinholeCamera& camera, const Eigen::Quaterniond& world_from_cam,
                  int level) const;
 
+  // Where each pixel of the view samples the padded level (CV_32FC2). With allow_grid, large
+  // views interpolate a grid of exact values, checked to stay within 0.02 level pixels.
+  cv::Mat SampleMap(const PinholeCamera& camera, const Eigen::Quaterniond& world_from_cam,
+                    int level, bool allow_grid) const;
+
   // The unpadded level (for tests).
   cv::Mat Level(int level) const;
 

@@ -33,7 +33,7 @@ struct RotationBlurOptions {
   RenderMethod method = RenderMethod::kCanvas;
   // Canvas pixels per output pixel along each axis: the canvas is warped once more, and
   // oversampling keeps that second bilinear interpolation from softening the frames.
-  double canvas_oversample = 2.0;
+  double canvas_oversample = 1.5;
 
   void Check() const;  // throws InputError
   PinholeCamera Camera() const { return PinholeCamera::FromHorizontalFov(width, height, fov); }

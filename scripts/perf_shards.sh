@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# What gzip compression of the shard images does to size and read speed, on real content: the
+# demo's test panoramas (scripts/fetch_samples.sh), 256 samples of 128x128 with 3 sharp frames.
+# Usage: scripts/perf_shards.sh [BUILD_DIR]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+printf '%-12s %10s %8s %14s\n' compression "MiB" ratio "read samples/s"
+base=""
+for level in 0 1 4 9; do
+  "$build/synth/blurkit-synth" panorama --manifest "$root/data_manifests/demo_panorama.json" \
+    --split test --samples 256 --compression "$level" --out "$work/c$level" --quiet >/dev/null
+  bytes=$(du -cb "$work/c$level"/shard-*.h5 | tail -n 1 | cut -f1)
+  [ -n "$base" ] || base=$bytes
+  rate=$("$build/core/shard_read_benchmark" "$work/c$level" 5 | cut -d' ' -f1)
+  awk -v l="$level" -v b="$bytes" -v base="$base" -v r="$rate" \
+    'BEGIN { printf "%-12s %10.1f %8.2f %14s\n", (l == 0 ? "none" : "gzip " l), b / 1048576, base / b, r }'
+done
