@@ -544,6 +544,16 @@ Sample DatasetReader::Read(int64_t sample_index) const {
   return reader.Read(sample_index - index_.shards[position].first_sample);
 }
 
+std::vector<std::string> DatasetReader::SampleIds() const {
+  std::vector<std::string> ids;
+  ids.reserve(index_.num_samples);
+  for (size_t s = 0; s < index_.shards.size(); ++s) {
+    const auto& shard_ids = Shard(s).sample_ids();
+    ids.insert(ids.end(), shard_ids.begin(), shard_ids.end());
+  }
+  return ids;
+}
+
 namespace {
 template <typename T>
 void ShuffleInPlace(std::vector<T>& values, RandomStream& rng) {

@@ -207,6 +207,8 @@ class DatasetReader {
   const std::filesystem::path& folder() const { return folder_; }
 
   Sample Read(int64_t sample_index) const;
+  // The ids of all samples, in dataset order (metadata only, no pixels).
+  std::vector<std::string> SampleIds() const;
   // A permutation of all sample indices for one epoch: the shards in a random order, and the
   // samples of each shard in a random order, so a reader touches one shard at a time.
   std::vector<int64_t> ShuffledOrder(uint64_t seed, uint64_t epoch) const;

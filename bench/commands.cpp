@@ -1,0 +1,177 @@
+#include "blurkit/bench/commands.h"
+
+#include <map>
+#include <memory>
+
+#include "blurkit/core/atomic_file.h"
+#include "blurkit/core/error.h"
+
+namespace blurkit::bench {
+namespace fs = std::filesystem;
+
+namespace {
+
+void MakeFolder(const fs::path& out) {
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec || !fs::is_directory(out)) {
+    throw IoError(Msg() << out.string() << ": cannot create the output folder"
+                        << (ec ? ": " + ec.message() : std::string()));
+  }
+}
+
+}  // namespace
+
+ScoreCommandResult RunScore(const ScoreCommandOptions& options) {
+  if (options.bins < 1) throw InputError("--bins must be at least 1");
+  auto source = OpenPredictions(options.predictions);
+  ScoreRun run = ScoreMethod(options.ground_truth, *source, options.score);
+  if (!options.name.empty()) run.method = options.name;
+  MakeFolder(options.out);
+  std::vector<ScoreRun> runs = {run};
+  std::unique_ptr<PredictionSource> baseline;
+  if (options.baseline && options.predictions != "blurred-input") {
+    baseline = OpenPredictions("blurred-input");
+    ScoreOptions quiet = options.score;
+    quiet.progress = false;
+    quiet.allow_missing = true;
+    runs.push_back(ScoreMethod(options.ground_truth, *baseline, quiet));
+  }
+  ScoreCommandResult result;
+  for (const auto& r : runs) result.summaries.push_back(Summarize(r));
+  const std::string dataset = options.ground_truth.string();
+  const auto notes = ScoringNotes(options.score, dataset);
+  const int f = run.spec.frames;
+  const Table summary = PositionTable(result.summaries, "scores per frame position", notes, f);
+  summary.WriteAll(options.out, "summary");
+  WriteFileAtomic(options.out / "per_sample.csv", PerSampleTable(run).ToCsv());
+  const auto [lo, hi] = MagnitudeRange(runs);
+  const Table blur = BlurSizeTable(runs, options.bins, lo, hi, "PSNR against blur size", notes);
+  blur.WriteAll(options.out, "blur_size");
+  const std::string svg = BlurSizeSvg(runs, options.bins, lo, hi, run.spec.blur_magnitude_unit,
+                                      "PSNR against blur size");
+  WriteFileAtomic(options.out / "blur_size.svg", svg);
+
+  std::string body = summary.ToHtml();
+  if (!run.missing.empty()) {
+    body += "<p class=\"note\">" + std::to_string(run.missing.size()) +
+            " samples had no prediction and were not scored.</p>\n";
+  }
+  body += "<h2>PSNR against blur size</h2>\n" + svg + blur.ToHtml();
+  std::vector<std::pair<const ScoreRun*, const PredictionSource*>> shown = {{&runs[0], source.get()}};
+  body += "<h2>Samples</h2>\n" + StripsHtml(options.ground_truth, shown, options.strips);
+  result.report = options.out / "report.html";
+  WriteFileAtomic(result.report, HtmlPage("blurkit-bench: " + run.method, body));
+  result.markdown = summary.ToMarkdown();
+  return result;
+}
+
+MatrixCommandResult RunMatrix(const MatrixCommandOptions& options) {
+  const Json config = Json::parse(ReadFileToString(options.config), nullptr, false);
+  const std::string where = options.config.string();
+  if (config.is_discarded() || !config.is_object()) throw InputError(where + ": not a JSON object");
+  const fs::path base = options.config.parent_path();
+  auto resolve = [&](const std::string& path) {
+    if (path == "blurred-input") return path;
+    const fs::path p(path);
+    return (p.is_absolute() ? p : base / p).string();
+  };
+  ScoreOptions score;
+  int bins = 5, strips = 3;
+  std::vector<std::pair<std::string, fs::path>> test_sets;
+  struct Method {
+    std::string name, trained_on;
+    std::map<std::string, std::string> predictions;
+  };
+  std::vector<Method> methods;
+  try {
+    score.profile = MetricProfile::Parse(config.value("profile", "rgb"));
+    score.order = ParseOrderRule(config.value("order", "best-mean-psnr"));
+    bins = config.value("bins", 5);
+    strips = config.value("strips", 3);
+    for (const auto& [name, path] : config.at("test_sets").items()) {
+      test_sets.emplace_back(name, resolve(path.get<std::string>()));
+    }
+    for (const auto& m : config.at("methods")) {
+      Method method{m.at("name").get<std::string>(), m.value("trained_on", "-"), {}};
+      for (const auto& [test, path] : m.at("predictions").items()) {
+        method.predictions[test] = resolve(path.get<std::string>());
+      }
+      methods.push_back(method);
+    }
+  } catch (const Json::exception& e) {
+    throw InputError(Msg() << where << ": " << e.what());
+  }
+  if (test_sets.empty() || methods.empty()) throw InputError(where + ": needs test_sets and methods");
+  for (const auto& m : methods) {
+    for (const auto& [test, path] : test_sets) {
+      if (!m.predictions.count(test)) {
+        throw InputError(Msg() << where << ": method '" << m.name << "' has no predictions for test set '"
+                               << test << "'");
+      }
+    }
+  }
+  score.threads = options.threads;
+  score.progress = options.progress;
+  score.allow_missing = options.allow_missing;
+  MakeFolder(options.out);
+
+  MatrixCommandResult result;
+  Table& matrix = result.matrix;
+  matrix.title = "cross-dataset matrix: rows trained on, columns tested on";
+  matrix.notes = {"metric profile: " + score.profile.Name(), "frame order: " + ToString(score.order),
+                  "cells: middle frame and the mean of the non-middle frames"};
+  matrix.header = {"method", "trained on"};
+  for (const auto& [test, path] : test_sets) {
+    for (const char* c : {"PSNR mid", "SSIM mid", "PSNR others", "SSIM others"}) {
+      matrix.header.push_back(test + " " + c);
+    }
+  }
+  std::string sections;
+  std::map<std::string, std::vector<std::string>> cells;  // method -> cells
+  for (const auto& [test, gt] : test_sets) {
+    std::vector<ScoreRun> runs;
+    std::vector<std::unique_ptr<PredictionSource>> sources;
+    for (const auto& m : methods) {
+      sources.push_back(OpenPredictions(m.predictions.at(test)));
+      ScoreRun run = ScoreMethod(gt, *sources.back(), score);
+      run.method = m.name + (m.trained_on == "-" ? "" : " (" + m.trained_on + ")");
+      runs.push_back(std::move(run));
+    }
+    std::vector<MethodSummary> summaries;
+    for (size_t k = 0; k < runs.size(); ++k) {
+      summaries.push_back(Summarize(runs[k]));
+      const MethodSummary& s = summaries.back();
+      auto& row = cells[methods[k].name + "\t" + methods[k].trained_on];
+      row.insert(row.end(), {FormatNumber(s.psnr_middle, 2), FormatNumber(s.ssim_middle, 4),
+                             FormatNumber(s.psnr_others, 2), FormatNumber(s.ssim_others, 4)});
+    }
+    const auto notes = ScoringNotes(score, test + " (" + gt.string() + ")");
+    const int f = runs.front().spec.frames;
+    const Table positions = PositionTable(summaries, "tested on " + test, notes, f);
+    positions.WriteAll(options.out, "positions_" + test);
+    const auto [lo, hi] = MagnitudeRange(runs);
+    const Table blur = BlurSizeTable(runs, bins, lo, hi, "PSNR against blur size: " + test, notes);
+    blur.WriteAll(options.out, "blur_size_" + test);
+    const std::string svg = BlurSizeSvg(runs, bins, lo, hi, runs.front().spec.blur_magnitude_unit,
+                                        "PSNR against blur size: " + test);
+    WriteFileAtomic(options.out / ("blur_size_" + test + ".svg"), svg);
+    std::vector<std::pair<const ScoreRun*, const PredictionSource*>> shown;
+    for (size_t k = 0; k < runs.size(); ++k) shown.emplace_back(&runs[k], sources[k].get());
+    sections += "<h2>Tested on " + test + "</h2>\n" + positions.ToHtml() + svg + blur.ToHtml() +
+                StripsHtml(gt, shown, strips);
+  }
+  for (const auto& m : methods) {
+    std::vector<std::string> row = {m.name, m.trained_on};
+    const auto& c = cells[m.name + "\t" + m.trained_on];
+    row.insert(row.end(), c.begin(), c.end());
+    matrix.rows.push_back(row);
+  }
+  matrix.WriteAll(options.out, "matrix");
+  result.report = options.out / "report.html";
+  WriteFileAtomic(result.report,
+                  HtmlPage("blurkit-bench: cross-dataset report", matrix.ToHtml() + sections));
+  return result;
+}
+
+}  // namespace blurkit::bench

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# blurkit-bench end to end: a small rotational-blur test set made with blurkit-synth from the real
+# sample panoramas, scored against the blurred-input baseline; bad input gives clear errors.
+set -uo pipefail
+bench=${1:?usage: cli_test.sh blurkit-bench blurkit-synth}
+synth=${2:?}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+expect_error() {
+  local name=$1 pattern=$2; shift 2
+  if "$@" >"$work/out.txt" 2>"$work/err.txt"; then fail "$name: exited 0"; return; fi
+  if grep -q -- "$pattern" "$work/err.txt"; then pass "$name"; else
+    fail "$name: stderr lacks '$pattern':"; cat "$work/err.txt"; fi
+}
+[ -f "$root/data/samples/panoramas/studio.exr" ] || { echo "FAIL sample data missing: run scripts/fetch_samples.sh"; exit 1; }
+
+"$synth" panorama --input "$root/data/samples/panoramas/studio.exr" --samples 6 --size 48 --frames 3 \
+  --out "$work/gt" --quiet >/dev/null || fail "make test set"
+"$bench" score --help | grep -q -- "--allow-missing" && pass "score --help" || fail "score --help"
+if "$bench" score --gt "$work/gt" --pred blurred-input --out "$work/s" --quiet > "$work/md.txt"; then
+  pass "score blurred-input"; else fail "score blurred-input"; fi
+grep -q "| blurred-input | 6 |" "$work/md.txt" && pass "summary printed" || fail "summary printed"
+awk -F, 'NR > 1 && ($5 + 0 < 5 || $5 + 0 > 60) { bad = 1 } END { exit bad }' "$work/s/per_sample.csv" \
+  && pass "baseline PSNR finite and sane" || fail "baseline PSNR out of range"
+
+# PNG predictions: two samples missing.
+mkdir -p "$work/png"
+/usr/bin/python3 - "$work/gt" "$work/png" <<'PY'
+import sys, glob, h5py, cv2
+f = h5py.File(sorted(glob.glob(sys.argv[1] + '/shard-*.h5'))[0], 'r')
+for i, sid in enumerate(f['sample_id'].asstr()[:]):
+    if i < 2:
+        continue
+    for j in range(f['sharp'].shape[1]):
+        cv2.imwrite(f'{sys.argv[2]}/{sid}_{j}.png', f['sharp'][i, j][:, :, ::-1])
+PY
+expect_error "missing predictions listed" "missing 00000000-studio, 00000001-studio" \
+  "$bench" score --gt "$work/gt" --pred "$work/png" --out "$work/p" --quiet
+"$bench" score --gt "$work/gt" --pred "$work/png" --out "$work/p2" --allow-missing --quiet >/dev/null \
+  && grep -q "100.00" "$work/p2/summary.md" && pass "--allow-missing scores the rest" || fail "--allow-missing"
+expect_error "missing ground truth" "not a blurkit dataset" "$bench" score --gt "$work/nothing" --pred blurred-input --out "$work/x"
+expect_error "bad profile" "profile 'lab'" "$bench" score --gt "$work/gt" --pred blurred-input --out "$work/x" --profile lab
+expect_error "bad order rule" "order rule 'sideways'" "$bench" score --gt "$work/gt" --pred blurred-input --out "$work/x" --order sideways
+expect_error "required option" "required" "$bench" score --gt "$work/gt"
+echo "cli_test: $failures failure(s)"
+[ $failures -eq 0 ]

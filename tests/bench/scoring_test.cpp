@@ -1,0 +1,194 @@
+#include "blurkit/bench/scoring.h"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "blurkit/core/error.h"
+#include "test_datasets.h"
+
+namespace blurkit::bench {
+namespace {
+namespace fs = std::filesystem;
+
+class ScoringTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("blurkit_scoring_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    // Ground truth: the sharp frames are a noisy copy of one base image shifted per frame, so
+    // that frame order matters and the frames resemble each other.
+    testing::WriteDataset(root_ / "gt", DatasetKind::kRotation, 3, 6, 24, 32, 1, [](Sample& s) {
+      const size_t image = s.blurred.size();
+      for (int j = 0; j < 3; ++j)
+        for (size_t k = 0; k < image; ++k)
+          s.sharp[j * image + k] = uint8_t((k * 7 + j * 60 + s.index * 3) % 256);
+    });
+    options_.progress = false;
+    options_.threads = 2;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  fs::path root_;
+  ScoreOptions options_;
+};
+
+TEST_F(ScoringTest, PerfectPredictionsScoreInfiniteAndCapAtOneHundred) {
+  testing::WritePredictions(root_ / "gt", root_ / "perfect", 3, [](const Sample& s) { return s.sharp; });
+  auto source = OpenPredictions((root_ / "perfect").string());
+  const ScoreRun run = ScoreMethod(root_ / "gt", *source, options_);
+  ASSERT_EQ(run.samples.size(), 6u);
+  EXPECT_TRUE(std::isinf(run.samples[0].psnr[1]));
+  EXPECT_DOUBLE_EQ(run.samples[0].ssim[0], 1.0);
+  const MethodSummary m = Summarize(run);
+  EXPECT_EQ(m.psnr_middle, kPsnrCap);
+  EXPECT_EQ(m.capped, 18);
+  EXPECT_EQ(m.positions[0].name, "initial");
+  EXPECT_EQ(m.positions[2].name, "final");
+}
+
+TEST_F(ScoringTest, ReversedPredictionScoresLikeForwardUnderBestAndMaxButLowerUnderGroundTruth) {
+  // A prediction close to the truth (one level off), and the same played backwards.
+  auto near = [](const Sample& s) {
+    std::vector<uint8_t> out = s.sharp;
+    for (auto& v : out) v = v == 255 ? 254 : v + 1;
+    return out;
+  };
+  testing::WritePredictions(root_ / "gt", root_ / "fwd", 3, near);
+  testing::WritePredictions(root_ / "gt", root_ / "rev", 3,
+                            [&](const Sample& s) {
+                              Sample t = s;
+                              t.sharp = near(s);
+                              return testing::Reversed(t, 3);
+                            });
+  auto fwd = OpenPredictions((root_ / "fwd").string()), rev = OpenPredictions((root_ / "rev").string());
+  for (OrderRule rule : {OrderRule::kBestMeanPsnr, OrderRule::kPerMetricMax}) {
+    options_.order = rule;
+    const MethodSummary a = Summarize(ScoreMethod(root_ / "gt", *fwd, options_));
+    const MethodSummary b = Summarize(ScoreMethod(root_ / "gt", *rev, options_));
+    EXPECT_DOUBLE_EQ(a.psnr_others, b.psnr_others) << ToString(rule);
+    EXPECT_DOUBLE_EQ(a.ssim_others, b.ssim_others) << ToString(rule);
+    EXPECT_EQ(b.reversed, 6);
+  }
+  options_.order = OrderRule::kGroundTruth;
+  const MethodSummary a = Summarize(ScoreMethod(root_ / "gt", *fwd, options_));
+  const MethodSummary b = Summarize(ScoreMethod(root_ / "gt", *rev, options_));
+  EXPECT_LT(b.psnr_others, a.psnr_others - 5);
+  EXPECT_DOUBLE_EQ(a.psnr_middle, b.psnr_middle);  // the middle frame does not move
+}
+
+TEST_F(ScoringTest, BlurredInputScoresWhatTheBlurredImageScores) {
+  auto base = OpenPredictions("blurred-input");
+  const ScoreRun run = ScoreMethod(root_ / "gt", *base, options_);
+  DatasetReader reader(root_ / "gt");
+  const Sample s = reader.Read(4);
+  const ImageView blurred{s.blurred.data(), 24, 32};
+  for (int j = 0; j < 3; ++j) {
+    const ImageView truth{s.SharpFrame(j, reader.spec()), 24, 32};
+    EXPECT_DOUBLE_EQ(run.samples[4].psnr[j], Psnr(blurred, truth, {}));
+    EXPECT_DOUBLE_EQ(run.samples[4].ssim[j], Ssim(blurred, truth, {}));
+  }
+}
+
+TEST_F(ScoringTest, MissingSamplesAreListedOrScoredAroundWithAllowMissing) {
+  testing::WritePredictions(root_ / "gt", root_ / "partial", 3, [](const Sample& s) { return s.sharp; },
+                            /*skip_every=*/3);  // s0 and s3 missing
+  auto source = OpenPredictions((root_ / "partial").string());
+  try {
+    ScoreMethod(root_ / "gt", *source, options_);
+    FAIL();
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("missing s0, s3"), std::string::npos) << what;
+    EXPECT_NE(what.find("--allow-missing"), std::string::npos);
+  }
+  options_.allow_missing = true;
+  const ScoreRun run = ScoreMethod(root_ / "gt", *source, options_);
+  EXPECT_EQ(run.samples.size(), 4u);
+  EXPECT_EQ(run.missing, (std::vector<std::string>{"s0", "s3"}));
+  EXPECT_EQ(Summarize(run).missing, 2);
+}
+
+TEST_F(ScoringTest, WrongFrameCountAndSizeAreClearErrors) {
+  testing::WritePredictions(root_ / "gt", root_ / "five", 5, [](const Sample& s) {
+    std::vector<uint8_t> out = s.sharp;
+    out.insert(out.end(), s.sharp.begin(), s.sharp.begin() + 2 * s.blurred.size());
+    return out;
+  });
+  auto five = OpenPredictions((root_ / "five").string());
+  try {
+    ScoreMethod(root_ / "gt", *five, options_);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("5 frames, the ground truth has 3"), std::string::npos)
+        << e.what();
+  }
+  // PNG predictions of the wrong size name the file and the sample.
+  fs::create_directories(root_ / "png");
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 3; ++j)
+      cv::imwrite((root_ / "png" / PredictionPngName("s" + std::to_string(i), j)).string(),
+                  cv::Mat(24, i == 2 ? 30 : 32, CV_8UC3, cv::Scalar::all(9)));
+  auto png = OpenPredictions((root_ / "png").string());
+  try {
+    ScoreMethod(root_ / "gt", *png, options_);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("s2_"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("30x24"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(OpenPredictions((root_ / "nowhere").string()), InputError);
+}
+
+TEST_F(ScoringTest, PngPredictionsEqualTheSameFramesAsADataset) {
+  testing::WritePredictions(root_ / "gt", root_ / "ds", 3, [](const Sample& s) { return testing::Reversed(s, 3); });
+  fs::create_directories(root_ / "png");
+  DatasetReader pred(root_ / "ds");
+  for (int64_t i = 0; i < pred.size(); ++i) {
+    const Sample p = pred.Read(i);
+    for (int j = 0; j < 3; ++j) {
+      cv::Mat rgb(24, 32, CV_8UC3, const_cast<uint8_t*>(p.SharpFrame(j, pred.spec()))), bgr;
+      cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+      cv::imwrite((root_ / "png" / PredictionPngName(p.id, j)).string(), bgr);
+    }
+  }
+  auto a = OpenPredictions((root_ / "ds").string()), b = OpenPredictions((root_ / "png").string());
+  const ScoreRun ra = ScoreMethod(root_ / "gt", *a, options_), rb = ScoreMethod(root_ / "gt", *b, options_);
+  for (size_t i = 0; i < ra.samples.size(); ++i) EXPECT_EQ(ra.samples[i].psnr, rb.samples[i].psnr);
+}
+
+TEST_F(ScoringTest, PairsDatasetIsScoredOnThePredictedMiddleFrame) {
+  testing::WriteDataset(root_ / "pairs", DatasetKind::kPairs, 1, 3, 24, 32, 5);
+  // Seven predicted frames: only the middle (index 3) equals the sharp image.
+  testing::WritePredictions(root_ / "pairs", root_ / "seven", 7, [](const Sample& s) {
+    std::vector<uint8_t> out;
+    for (int j = 0; j < 7; ++j) {
+      if (j == 3) {
+        out.insert(out.end(), s.sharp.begin(), s.sharp.end());
+      } else {
+        out.insert(out.end(), s.sharp.size(), 0);
+      }
+    }
+    return out;
+  });
+  auto source = OpenPredictions((root_ / "seven").string());
+  const ScoreRun run = ScoreMethod(root_ / "pairs", *source, options_);
+  ASSERT_EQ(run.samples[0].psnr.size(), 1u);
+  EXPECT_TRUE(std::isinf(run.samples[0].psnr[0]));
+  EXPECT_TRUE(std::isnan(run.samples[0].reblur_psnr));
+}
+
+TEST_F(ScoringTest, BlurBinsCountSamplesByMagnitude) {
+  auto base = OpenPredictions("blurred-input");
+  const ScoreRun run = ScoreMethod(root_ / "gt", *base, options_);  // magnitudes 0..5
+  const auto bins = BinByMagnitude(run, 2, 0, 6);
+  EXPECT_EQ(bins[0].count, 3);  // 0, 1, 2
+  EXPECT_EQ(bins[1].count, 3);  // 3, 4, 5
+  EXPECT_DOUBLE_EQ(bins[0].lo, 0);
+  EXPECT_DOUBLE_EQ(bins[1].hi, 6);
+}
+
+}  // namespace
+}  // namespace blurkit::bench
