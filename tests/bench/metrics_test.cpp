@@ -29,13 +29,14 @@ TEST(Ssim, IdenticalImagesScoreOne) {
   std::vector<uint8_t> a(40 * 30 * 3);
   RandomStream rng(1, RandomPurpose::kSampleGeometry, 0);
   for (auto& v : a) v = uint8_t(rng.UniformInt(256));
-  EXPECT_NEAR(Ssim({a.data(), 30, 40}, {a.data(), 30, 40}, {}), 1.0, 1e-12);
+  // float32 statistics: equal to the float64 formula to well within the 1e-4 the bench promises.
+  EXPECT_NEAR(Ssim({a.data(), 30, 40}, {a.data(), 30, 40}, {}), 1.0, 1e-6);
 }
 
 TEST(Ssim, ConstantImagesMatchTheFormula) {
   const auto a = Constant(32, 32, 100, 50, 200), b = Constant(32, 32, 120, 50, 150);
   const double expected = (ConstantSsim(100, 120) + ConstantSsim(50, 50) + ConstantSsim(200, 150)) / 3;
-  EXPECT_NEAR(Ssim({a.data(), 32, 32}, {b.data(), 32, 32}, {}), expected, 1e-9);
+  EXPECT_NEAR(Ssim({a.data(), 32, 32}, {b.data(), 32, 32}, {}), expected, 1e-6);
 }
 
 TEST(Ssim, HalfNoiseLowersItAndYProfileUsesLuma) {
