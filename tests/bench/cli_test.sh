@@ -42,6 +42,22 @@ expect_error "missing predictions listed" "missing 00000000-studio, 00000001-stu
   "$bench" score --gt "$work/gt" --pred "$work/png" --out "$work/p" --quiet
 "$bench" score --gt "$work/gt" --pred "$work/png" --out "$work/p2" --allow-missing --quiet >/dev/null \
   && grep -q "100.00" "$work/p2/summary.md" && pass "--allow-missing scores the rest" || fail "--allow-missing"
+# A prediction dataset written from Python (scripts/blurkit_predictions.py): the ground truth's
+# frames played backwards, with a reported model size; it scores perfectly under the default rule.
+/usr/bin/python3 - "$work/gt" "$work/pyds" "$root/scripts" <<'PY'
+import sys, glob, h5py, numpy as np
+sys.path.insert(0, sys.argv[3])
+from blurkit_predictions import write_predictions
+f = h5py.File(sorted(glob.glob(sys.argv[1] + '/shard-*.h5'))[0], 'r')
+write_predictions(sys.argv[2], list(f['sample_id'].asstr()[:]), f['sharp'][:][:, ::-1], method='py-reversed',
+                  model={'parameters': 2.5e6, 'fps': {'128': 100.0, '256': 30.0, '512': 8.0}})
+PY
+if "$bench" score --gt "$work/gt" --pred "$work/pyds" --out "$work/py" --quiet > "$work/py.txt"; then
+  grep -q "| py-reversed | 6 | 100.00" "$work/py.txt" && grep -q "| 2.500 |" "$work/py.txt" \
+    && pass "Python-written prediction dataset scored, model size shown" || { fail "python predictions table"; cat "$work/py.txt"; }
+else fail "score Python-written predictions"; cat "$work/py.txt"; fi
+"$synth" shards verify "$work/pyds" >/dev/null && pass "Python-written dataset passes verify" || fail "verify python dataset"
+
 expect_error "missing ground truth" "not a blurkit dataset" "$bench" score --gt "$work/nothing" --pred blurred-input --out "$work/x"
 expect_error "bad profile" "profile 'lab'" "$bench" score --gt "$work/gt" --pred blurred-input --out "$work/x" --profile lab
 expect_error "bad order rule" "order rule 'sideways'" "$bench" score --gt "$work/gt" --pred blurred-input --out "$work/x" --order sideways
