@@ -1,0 +1,91 @@
+#include "blurkit/train/losses.h"
+
+#include "blurkit/core/error.h"
+
+namespace blurkit::train {
+namespace F = torch::nn::functional;
+using torch::Tensor;
+
+void LossOptions::Check() const {
+  if (scale_weights.empty()) throw InputError("--scale-weights needs at least one weight");
+  for (double w : scale_weights) {
+    if (!(w >= 0)) throw InputError("--scale-weights must be >= 0");
+  }
+  if (!(consistency >= 0) || !(penalty >= 0)) throw InputError("loss weights must be >= 0");
+}
+
+namespace {
+
+// Ground truth frame (B, 3, H, W) at the size of `like`.
+Tensor Downsample(const Tensor& frame, const Tensor& like) {
+  const int64_t factor = frame.size(2) / like.size(2);
+  if (factor == 1) return frame;
+  return F::avg_pool2d(frame, F::AvgPool2dFuncOptions(factor));
+}
+
+// Per-sample photometric loss (B,) of frames in the given order of ground truth indices.
+Tensor PerSample(const ModelOutput& output, const Tensor& sharp, const std::vector<double>& weights,
+                 bool reverse) {
+  const int64_t frames = sharp.size(1);
+  Tensor total = torch::zeros({sharp.size(0)}, sharp.options());
+  for (int64_t j = 0; j < frames; ++j) {
+    const Tensor truth = sharp.select(1, reverse ? frames - 1 - j : j);
+    const auto& scales = output.images[j];
+    const size_t n = scales.size();
+    for (size_t s = 0; s < n; ++s) {
+      // The finest scale takes the last weight, the next coarser the one before, ...
+      const size_t wi = weights.size() - n + s;
+      const double w = wi < weights.size() ? weights[wi] : 0.0;
+      if (w == 0) continue;
+      const Tensor diff = (scales[s] - Downsample(truth, scales[s])).abs();
+      total = total + w * diff.mean({1, 2, 3});
+    }
+  }
+  return total / frames;
+}
+
+}  // namespace
+
+Tensor MultiScalePhotometric(const ModelOutput& output, const Tensor& sharp,
+                             const std::vector<double>& scale_weights, bool order_invariant) {
+  const Tensor forward = PerSample(output, sharp, scale_weights, false);
+  if (!order_invariant) return forward.mean();
+  const Tensor backward = PerSample(output, sharp, scale_weights, true);
+  return torch::minimum(forward, backward).mean();
+}
+
+Tensor TransformationConsistency(const ModelOutput& output) {
+  Tensor total;
+  int64_t terms = 0;
+  for (const auto& thetas : output.thetas) {
+    for (size_t s = 0; s + 1 < thetas.size(); ++s) {
+      const Tensor t = (thetas[s] - thetas[s + 1]).abs().mean();
+      total = total.defined() ? total + t : t;
+      ++terms;
+    }
+  }
+  if (!terms) return torch::zeros({}, output.images[0][0].options());
+  return total / terms;
+}
+
+Tensor SymmetricPenalty(const ModelOutput& output, const Tensor& sharp) {
+  const int64_t frames = sharp.size(1), mid = frames / 2;
+  Tensor total = torch::zeros({}, sharp.options());
+  for (int64_t j = 0; j < frames; ++j) {
+    if (j == mid) continue;
+    total = total - (output.images[j].back() - sharp.select(1, frames - 1 - j)).abs().mean();
+  }
+  return total / (frames - 1);
+}
+
+LossTerms ComputeLoss(const ModelOutput& output, const Tensor& sharp, const LossOptions& options) {
+  LossTerms terms;
+  terms.photometric = MultiScalePhotometric(output, sharp, options.scale_weights, options.order_invariant);
+  terms.consistency = TransformationConsistency(output);
+  terms.penalty = SymmetricPenalty(output, sharp);
+  terms.total = terms.photometric + options.consistency * terms.consistency +
+                options.penalty * terms.penalty;
+  return terms;
+}
+
+}  // namespace blurkit::train

@@ -1,0 +1,229 @@
+// blurkit-train: trains the paper's model (or the U-Net baseline) on shard datasets, writes
+// prediction datasets for blurkit-bench, measures models, and restores users' own photos.
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "blurkit/core/error.h"
+#include "blurkit/core/version.h"
+#include "blurkit/train/trainer.h"
+#ifdef BLURKIT_WITH_RESTORE
+#include "restore.h"
+#endif
+
+namespace po = boost::program_options;
+using namespace blurkit;
+using namespace blurkit::train;
+
+namespace {
+
+constexpr const char* kUsage = R"(blurkit-train: the sharp frames behind one blurred image (Argaw et al. 2021)
+
+usage: blurkit-train <command> [options]
+
+commands:
+  train     train `motion` (the paper's model) or `unet` (baseline) on a shard dataset
+  predict   run a checkpoint on a dataset; writes a prediction dataset for blurkit-bench
+  info      parameter count and speed (images/s at 128, 256, 512 px) of a checkpoint
+  restore   a blurred photo in, its frames out (PNG files and an animated PNG)
+
+'blurkit-train <command> --help' lists a command's options.
+)";
+
+std::vector<double> ParseList(const std::string& text) {
+  std::vector<double> values;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    try {
+      values.push_back(std::stod(item));
+    } catch (const std::logic_error&) {
+      throw InputError("--scale-weights: expected numbers separated by commas, got '" + text + "'");
+    }
+  }
+  return values;
+}
+
+int TrainMain(int argc, char** argv) {
+  TrainOptions o;
+  std::string data, val, out, scale_weights = "0.0625,0.125,0.25,0.5,1";
+  po::options_description d("blurkit-train train");
+  d.add_options()
+      ("data", po::value(&data)->required(), "training dataset (shard folder); its F sets the frames")
+      ("val", po::value(&val), "held-out dataset, validated after every epoch")
+      ("out,o", po::value(&out)->required(), "run folder: checkpoint.pt, train_log.csv, val_log.csv")
+      ("model", po::value(&o.model.kind)->default_value("motion"), "motion (the paper's) or unet")
+      ("width", po::value(&o.model.width)->default_value(32), "channels of the first encoder block")
+      ("epochs", po::value(&o.epochs)->default_value(80), "epochs (the paper: 80)")
+      ("batch", po::value(&o.loader.batch)->default_value(8), "mini-batch size (paper: 8 panorama, 4 video)")
+      ("crop", po::value(&o.loader.crop)->default_value(128), "square training crops, a multiple of 32")
+      ("lr", po::value(&o.learning_rate)->default_value(1e-4),
+       "Adam learning rate (betas 0.9, 0.999), halved at 50% and 75% of the run")
+      ("max-steps", po::value(&o.max_steps)->default_value(0), "stop after N steps (0 = all epochs)")
+      ("max-minutes", po::value(&o.max_minutes)->default_value(0.0),
+       "stop after this many minutes (0 = none); the schedule follows the budget")
+      ("scale-weights", po::value(&scale_weights)->default_value(scale_weights),
+       "photometric loss weights, coarsest (1/16) to full scale")
+      ("consistency-weight", po::value(&o.loss.consistency)->default_value(0.01),
+       "transformation consistency loss weight")
+      ("penalty-weight", po::value(&o.loss.penalty)->default_value(0.01), "symmetric penalty weight")
+      ("order-invariant", po::bool_switch(&o.loss.order_invariant),
+       "Jin et al.'s order-invariant photometric loss (min of forward and reverse)")
+      ("no-flips", "no random flips")
+      ("no-time-reversal", "no random reversal of the frame order")
+      ("workers", po::value(&o.loader.workers)->default_value(2), "threads assembling batches")
+      ("checkpoint-every", po::value(&o.checkpoint_every)->default_value(200), "steps between checkpoints")
+      ("val-samples", po::value(&o.validation_samples)->default_value(0), "validate on N samples (0 = all)")
+      ("resume", po::bool_switch(&o.resume), "continue the run in --out from its checkpoint")
+      ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cuda")
+      ("threads,j", po::value(&o.threads)->default_value(0), "CPU threads, 0 = all cores")
+      ("seed", po::value(&o.loader.seed)->default_value(0), "data order and augmentation seed")
+      ("quiet,q", "no progress output")
+      ("help,h", "this help");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, d), vm);
+  if (vm.count("help")) {
+    std::cout << d << "\nexample:\n  blurkit-train train --data runs/demo/panorama_train --val "
+                      "runs/demo/panorama_test --out runs/motion --width 8 --max-minutes 4\n";
+    return 0;
+  }
+  po::notify(vm);
+  torch::manual_seed(static_cast<uint64_t>(o.loader.seed));
+  o.data = data;
+  o.validation = val;
+  o.out = out;
+  o.loss.scale_weights = ParseList(scale_weights);
+  o.loader.flips = !vm.count("no-flips");
+  o.loader.time_reversal = !vm.count("no-time-reversal");
+  o.progress = !vm.count("quiet");
+  const TrainSummary s = Train(o);
+  std::cout << "trained " << s.steps - s.resumed_from << " steps"
+            << (s.resumed_from ? " (resumed at step " + std::to_string(s.resumed_from) + ")" : "")
+            << " in " << s.seconds << " s, " << s.samples_per_second << " samples/s; last loss "
+            << s.last_loss << (s.stopped_by_budget ? " (stopped by --max-minutes)" : "") << "\n";
+  if (s.validation.samples > 0) {
+    std::cout << "validation (" << s.validation.samples << " samples, order-aware PSNR): middle "
+              << s.validation.psnr_middle << " dB, others " << s.validation.psnr_others << " dB\n";
+  }
+  std::cout << "checkpoint: " << s.checkpoint.string() << "\n";
+  return 0;
+}
+
+int PredictMain(int argc, char** argv) {
+  PredictOptions o;
+  std::string model, data, out;
+  po::options_description d("blurkit-train predict");
+  d.add_options()
+      ("model,m", po::value(&model)->required(), "checkpoint (checkpoint.pt of a run)")
+      ("data", po::value(&data)->required(), "dataset to predict (shard folder)")
+      ("out,o", po::value(&out)->required(), "prediction dataset folder")
+      ("name", po::value(&o.name), "method name recorded for blurkit-bench")
+      ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cuda")
+      ("threads,j", po::value(&o.threads)->default_value(0), "CPU threads, 0 = all cores")
+      ("quiet,q", "no progress output")
+      ("help,h", "this help");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, d), vm);
+  if (vm.count("help")) {
+    std::cout << d;
+    return 0;
+  }
+  po::notify(vm);
+  o.model = model;
+  o.data = data;
+  o.out = out;
+  o.progress = !vm.count("quiet");
+  const PredictSummary s = Predict(o);
+  std::cout << "predicted " << s.samples << " samples in " << s.seconds << " s: " << out << "\n";
+  return 0;
+}
+
+int InfoMain(int argc, char** argv) {
+  InfoOptions o;
+  std::string model;
+  po::options_description d("blurkit-train info");
+  d.add_options()
+      ("model,m", po::value(&model)->required(), "checkpoint")
+      ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cuda")
+      ("threads,j", po::value(&o.threads)->default_value(0), "CPU threads, 0 = all cores")
+      ("help,h", "this help");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, d), vm);
+  if (vm.count("help")) {
+    std::cout << d;
+    return 0;
+  }
+  po::notify(vm);
+  o.model = model;
+  const Json info = Info(o);
+  std::cout << info.dump(2) << "\nrecorded in " << model << ".info.json\n";
+  return 0;
+}
+
+int RestoreMain(int argc, char** argv) {
+#ifdef BLURKIT_WITH_RESTORE
+  RestoreOptions o;
+  std::string model, input, out;
+  po::options_description d("blurkit-train restore");
+  d.add_options()
+      ("model,m", po::value(&model)->required(), "checkpoint")
+      ("input,i", po::value(&input)->required(), "a blurred photo (PNG or JPEG)")
+      ("out,o", po::value(&out)->required(), "folder for frame_NN.png and animation.png")
+      ("frame-ms", po::value(&o.frame_ms)->default_value(150), "animation: milliseconds per frame")
+      ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cuda")
+      ("threads,j", po::value(&o.threads)->default_value(0), "CPU threads, 0 = all cores")
+      ("help,h", "this help");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, d), vm);
+  if (vm.count("help")) {
+    std::cout << d;
+    return 0;
+  }
+  po::notify(vm);
+  o.model = model;
+  o.input = input;
+  o.out = out;
+  for (const auto& f : Restore(o)) std::cout << f.string() << "\n";
+  return 0;
+#else
+  (void)argc;
+  (void)argv;
+  throw InputError("restore: this blurkit-train was built without OpenCV (image files)");
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  try {
+    if (command == "--version") {
+      std::cout << "blurkit-train " << Version() << "\n";
+      return 0;
+    }
+    if (command == "train") return TrainMain(argc - 1, argv + 1);
+    if (command == "predict") return PredictMain(argc - 1, argv + 1);
+    if (command == "info") return InfoMain(argc - 1, argv + 1);
+    if (command == "restore") return RestoreMain(argc - 1, argv + 1);
+    std::cerr << "error: unknown command '" << command << "'\n\n" << kUsage;
+    return 2;
+  } catch (const po::error& e) {
+    std::cerr << "error: " << command << ": " << e.what() << " (see 'blurkit-train " << command
+              << " --help')\n";
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const c10::Error& e) {
+    std::cerr << "error: LibTorch: " << e.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

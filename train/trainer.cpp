@@ -1,0 +1,460 @@
+#include "blurkit/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "blurkit/core/atomic_file.h"
+#include "blurkit/core/error.h"
+#include "blurkit/core/frame_metrics.h"
+#include "blurkit/core/progress.h"
+#include "blurkit/core/sha256.h"
+#include "blurkit/core/version.h"
+
+namespace blurkit::train {
+namespace fs = std::filesystem;
+namespace F = torch::nn::functional;
+using torch::Tensor;
+
+torch::Device ResolveDevice(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name == "cuda" || name == "auto") {
+    if (torch::cuda::is_available()) return torch::kCUDA;
+    if (name == "cuda") {
+      throw InputError("--device cuda: no CUDA device is available (this LibTorch sees none); use "
+                       "--device cpu or auto");
+    }
+    return torch::kCPU;
+  }
+  throw InputError(Msg() << "--device must be auto, cpu or cuda, got '" << name << "'");
+}
+
+void SetThreads(int threads) {
+  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
+}
+
+void TrainOptions::Check() const {
+  if (data.empty()) throw InputError("--data is required");
+  if (out.empty()) throw InputError("--out is required");
+  if (epochs < 1) throw InputError(Msg() << "--epochs must be positive, got " << epochs);
+  if (!(learning_rate > 0)) throw InputError("--lr must be positive");
+  if (max_steps < 0 || max_minutes < 0) throw InputError("budgets must be >= 0");
+  if (checkpoint_every < 1) throw InputError("--checkpoint-every must be positive");
+  loss.Check();
+  loader.Check();
+}
+
+namespace {
+
+constexpr const char* kCheckpointFile = "checkpoint.pt";
+
+std::string TrainerGenerator() { return "blurkit-train " + Version(); }
+
+struct CheckpointMeta {
+  int64_t step = 0;
+  ModelOptions model;
+  Json extra = Json::object();
+};
+
+void SaveCheckpoint(const fs::path& file, FrameModelImpl& model, torch::optim::Optimizer* optimizer,
+                    const CheckpointMeta& meta) {
+  torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
+  model.save(model_archive);
+  archive.write("model", model_archive);
+  if (optimizer) {
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  Json json = meta.extra;
+  json["format"] = "blurkit-checkpoint";
+  json["step"] = meta.step;
+  json["model"] = Json::parse(meta.model.ToJson());
+  json["generator"] = TrainerGenerator();
+  archive.write("meta", c10::IValue(json.dump()));
+  const fs::path temporary = TemporaryPathFor(file);
+  try {
+    archive.save_to(temporary.string());
+  } catch (const c10::Error& e) {
+    fs::remove(temporary);
+    throw IoError(Msg() << temporary.string() << ": cannot write the checkpoint");
+  }
+  CommitTemporaryFile(temporary, file);
+}
+
+Json ReadMeta(torch::serialize::InputArchive& archive, const fs::path& file) {
+  c10::IValue value;
+  if (!archive.try_read("meta", value) || !value.isString()) {
+    throw InputError(Msg() << file.string() << ": not a blurkit checkpoint (no metadata)");
+  }
+  Json meta = Json::parse(value.toStringRef(), nullptr, false);
+  if (meta.is_discarded() || meta.value("format", "") != "blurkit-checkpoint") {
+    throw InputError(Msg() << file.string() << ": not a blurkit checkpoint");
+  }
+  return meta;
+}
+
+torch::serialize::InputArchive OpenArchive(const fs::path& file, torch::Device device) {
+  if (!fs::exists(file)) throw InputError(Msg() << file.string() << ": checkpoint does not exist");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(file.string(), device);
+  } catch (const c10::Error& e) {
+    throw InputError(Msg() << file.string() << ": cannot read the checkpoint (damaged or not a "
+                              "blurkit checkpoint)");
+  }
+  return archive;
+}
+
+// (B, 3, H, W) float from uint8 HWC RGB, padded to multiples of 32 by edge replication.
+Tensor InputTensor(const uint8_t* rgb, int height, int width, torch::Device device) {
+  Tensor x = torch::empty({1, 3, height, width}, torch::kFloat32);
+  Rgb8ToChw(rgb, height, width, x.data_ptr<float>());
+  const int ph = (32 - height % 32) % 32, pw = (32 - width % 32) % 32;
+  x = x.to(device);
+  if (ph || pw) x = F::pad(x, F::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate));
+  return x;
+}
+
+double MeanOf(double sum, int64_t count) { return count ? sum / count : NAN; }
+
+std::string Csv(double v) {
+  std::ostringstream s;
+  s.precision(7);
+  s << v;
+  return s.str();
+}
+
+// Keeps the rows of a CSV log whose first column (the step) is <= `step`, for a resumed run.
+void TruncateLog(const fs::path& file, int64_t step) {
+  if (!fs::exists(file)) return;
+  std::ifstream in(file);
+  std::string line, kept;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header || std::stoll(line.substr(0, line.find(','))) <= step) kept += line + "\n";
+    header = false;
+  }
+  WriteFileAtomic(file, kept);
+}
+
+}  // namespace
+
+std::vector<uint8_t> RunModel(FrameModelImpl& model, const uint8_t* rgb, int height, int width,
+                              torch::Device device) {
+  torch::NoGradGuard no_grad;
+  const Tensor x = InputTensor(rgb, height, width, device);
+  Tensor frames = model.Forward(x).Frames();  // (1, F, 3, H', W')
+  frames = frames.slice(3, 0, height).slice(4, 0, width);
+  frames = (frames.clamp(0, 1) * 255).round().to(torch::kUInt8).permute({0, 1, 3, 4, 2}).contiguous().cpu();
+  const uint8_t* p = frames.data_ptr<uint8_t>();
+  return std::vector<uint8_t>(p, p + frames.numel());
+}
+
+ValidationResult Validate(FrameModelImpl& model, const DatasetReader& data, torch::Device device,
+                          int64_t max_samples) {
+  const DatasetSpec& spec = data.spec();
+  const int64_t n = max_samples > 0 ? std::min(max_samples, data.size()) : data.size();
+  const int f = spec.frames;
+  const size_t image = static_cast<size_t>(spec.height) * spec.width * 3;
+  ValidationResult result;
+  double middle = 0, others = 0;
+  int64_t others_count = 0;
+  model.eval();
+  for (int64_t i = 0; i < n; ++i) {
+    const Sample s = data.Read(i);
+    const std::vector<uint8_t> predicted = RunModel(model, s.blurred.data(), spec.height, spec.width, device);
+    const int fp = static_cast<int>(predicted.size() / image);
+    std::vector<double> forward(f), backward(f), none;
+    for (int j = 0; j < f; ++j) {
+      const ImageView truth{s.SharpFrame(j, spec), spec.height, spec.width};
+      const int a = f == 1 ? fp / 2 : j, b = f == 1 ? fp / 2 : f - 1 - j;
+      forward[j] = Psnr({predicted.data() + a * image, spec.height, spec.width}, truth, {});
+      backward[j] = Psnr({predicted.data() + b * image, spec.height, spec.width}, truth, {});
+    }
+    const OrderedScores scores = ApplyOrderRule(forward, none, backward, none, OrderRule::kBestMeanPsnr);
+    for (int j = 0; j < f; ++j) {
+      if (j == f / 2) {
+        middle += CappedPsnr(scores.psnr[j]);
+      } else {
+        others += CappedPsnr(scores.psnr[j]);
+        ++others_count;
+      }
+    }
+    ++result.samples;
+  }
+  model.train();
+  result.psnr_middle = MeanOf(middle, result.samples);
+  result.psnr_others = MeanOf(others, others_count);
+  return result;
+}
+
+LoadedModel LoadCheckpoint(const fs::path& file, torch::Device device) {
+  auto archive = OpenArchive(file, device);
+  const Json meta = ReadMeta(archive, file);
+  LoadedModel loaded;
+  loaded.options = ModelOptions::FromJson(meta.at("model").dump());
+  loaded.step = meta.value("step", int64_t{0});
+  loaded.model = MakeModel(loaded.options);
+  try {
+    torch::serialize::InputArchive model_archive;
+    archive.read("model", model_archive);
+    loaded.model->load(model_archive);
+  } catch (const c10::Error& e) {
+    throw InputError(Msg() << file.string() << ": the weights do not fit a " << loaded.options.kind
+                           << " model of width " << loaded.options.width << " (damaged?)");
+  }
+  loaded.model->to(device);
+  const fs::path info = fs::path(file.string() + ".info.json");
+  if (fs::exists(info)) loaded.info = Json::parse(ReadFileToString(info), nullptr, false);
+  if (loaded.info.is_discarded()) loaded.info = Json::object();
+  return loaded;
+}
+
+TrainSummary Train(const TrainOptions& options) {
+  options.Check();
+  SetThreads(options.threads);
+  const torch::Device device = ResolveDevice(options.device);
+  auto reader = std::make_shared<DatasetReader>(options.data);
+  ModelOptions model_options = options.model;
+  model_options.frames = reader->spec().frames;
+  if (model_options.frames < 3) {
+    throw InputError(Msg() << options.data.string() << ": has " << model_options.frames
+                           << " frame(s) per sample; training needs sequences (F >= 3)");
+  }
+  std::unique_ptr<DatasetReader> validation;
+  if (!options.validation.empty()) {
+    validation = std::make_unique<DatasetReader>(options.validation);
+    if (validation->spec().frames != model_options.frames) {
+      throw InputError(Msg() << options.validation.string() << ": " << validation->spec().frames
+                             << " frames per sample, the training data has " << model_options.frames);
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(options.out, ec);
+  if (ec) throw IoError(Msg() << options.out.string() << ": cannot create the run folder: " << ec.message());
+  const fs::path checkpoint = options.out / kCheckpointFile;
+  const fs::path train_log = options.out / "train_log.csv", val_log = options.out / "val_log.csv";
+
+  auto model = MakeModel(model_options);
+  model->to(device);
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(options.learning_rate)
+                                                        .betas(std::make_tuple(0.9, 0.999)));
+  TrainSummary summary;
+  int64_t step = 0;
+  if (fs::exists(checkpoint)) {
+    if (!options.resume) {
+      throw InputError(Msg() << checkpoint.string()
+                             << " exists: pass --resume to continue that run, or choose another --out");
+    }
+    auto archive = OpenArchive(checkpoint, device);
+    const Json meta = ReadMeta(archive, checkpoint);
+    const ModelOptions saved = ModelOptions::FromJson(meta.at("model").dump());
+    if (saved.kind != model_options.kind || saved.width != model_options.width ||
+        saved.frames != model_options.frames) {
+      throw InputError(Msg() << checkpoint.string() << ": holds a " << saved.kind << " model (width "
+                             << saved.width << ", " << saved.frames << " frames); this run asks for "
+                             << model_options.kind << " (width " << model_options.width << ", "
+                             << model_options.frames << " frames)");
+    }
+    torch::serialize::InputArchive model_archive, optimizer_archive;
+    archive.read("model", model_archive);
+    model->load(model_archive);
+    archive.read("optimizer", optimizer_archive);
+    optimizer.load(optimizer_archive);
+    step = meta.value("step", int64_t{0});
+    summary.resumed_from = step;
+    TruncateLog(train_log, step);
+    TruncateLog(val_log, step);
+  } else {
+    WriteFileAtomic(train_log, "step,epoch,lr,loss,photometric,consistency,penalty,samples_per_s\n");
+    WriteFileAtomic(val_log, "step,epoch,psnr_middle,psnr_others,samples\n");
+  }
+  model->train();
+
+  Loader loader(reader, options.loader);
+  const int64_t per_epoch = loader.BatchesPerEpoch();
+  int64_t total = options.epochs * per_epoch;
+  if (options.max_steps > 0) total = std::min(total, options.max_steps);
+  Json extra{{"train", {{"data", options.data.string()},
+                        {"epochs", options.epochs},
+                        {"lr", options.learning_rate},
+                        {"batch", options.loader.batch},
+                        {"crop", options.loader.crop},
+                        {"seed", options.loader.seed},
+                        {"scale_weights", options.loss.scale_weights},
+                        {"consistency", options.loss.consistency},
+                        {"penalty", options.loss.penalty},
+                        {"order_invariant", options.loss.order_invariant}}}};
+  auto save = [&](int64_t at) {
+    extra["epoch"] = at / per_epoch;
+    extra["batch_in_epoch"] = at % per_epoch;
+    SaveCheckpoint(checkpoint, *model, &optimizer, {at, model_options, extra});
+  };
+
+  std::ofstream log(train_log, std::ios::app), vlog(val_log, std::ios::app);
+  auto validate = [&](int64_t at) {
+    if (!validation) return;
+    summary.validation = Validate(*model, *validation, device, options.validation_samples);
+    vlog << at << "," << at / per_epoch << "," << Csv(summary.validation.psnr_middle) << ","
+         << Csv(summary.validation.psnr_others) << "," << summary.validation.samples << "\n";
+    vlog.flush();
+  };
+
+  Progress progress("train " + model_options.kind, total - step, "steps", options.progress);
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const int64_t first_step = step;
+  if (step < total) loader.StartEpoch(step / per_epoch, step % per_epoch);
+  while (step < total) {
+    std::optional<Batch> batch = loader.Next();
+    BLURKIT_CHECK(batch) << "loader ended early at step " << step;
+    // Learning rate halved at 50% and 75% of the run (steps, or the time budget if that binds).
+    double fraction = double(step) / total;
+    if (options.max_minutes > 0) fraction = std::max(fraction, elapsed() / (60 * options.max_minutes));
+    const double lr = options.learning_rate * (fraction >= 0.75 ? 0.25 : fraction >= 0.5 ? 0.5 : 1.0);
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    }
+    const Tensor blurred = batch->blurred.to(device, /*non_blocking=*/true);
+    const Tensor sharp = batch->sharp.to(device, /*non_blocking=*/true);
+    const ModelOutput output = model->Forward(blurred);
+    const LossTerms terms = ComputeLoss(output, sharp, options.loss);
+    optimizer.zero_grad();
+    terms.total.backward();
+    optimizer.step();
+    ++step;
+    const double loss = terms.total.item<double>();
+    summary.last_loss = loss;
+    const double seconds = elapsed();
+    const double rate = (step - first_step) * options.loader.batch / std::max(seconds, 1e-9);
+    log << step << "," << (step - 1) / per_epoch << "," << Csv(lr) << "," << Csv(loss) << ","
+        << Csv(terms.photometric.item<double>()) << "," << Csv(terms.consistency.item<double>())
+        << "," << Csv(terms.penalty.item<double>()) << "," << Csv(rate) << "\n";
+    char note[96];
+    std::snprintf(note, sizeof(note), " loss %.4f, %.1f samples/s", loss, rate);
+    progress.Advance(1, note);
+    const bool budget = options.max_minutes > 0 && seconds >= 60 * options.max_minutes;
+    if (step % options.checkpoint_every == 0) {
+      log.flush();
+      save(step);
+    }
+    if (step % per_epoch == 0) {
+      validate(step);
+      if (step < total && !budget) loader.StartEpoch(step / per_epoch, 0);
+    }
+    if (budget) {
+      summary.stopped_by_budget = true;
+      break;
+    }
+  }
+  progress.Finish();
+  log.flush();
+  save(step);
+  if (validation && step % per_epoch != 0) validate(step);
+  summary.steps = step;
+  summary.seconds = elapsed();
+  summary.samples_per_second = (step - first_step) * options.loader.batch / std::max(summary.seconds, 1e-9);
+  summary.checkpoint = checkpoint;
+  return summary;
+}
+
+PredictSummary Predict(const PredictOptions& options) {
+  SetThreads(options.threads);
+  const torch::Device device = ResolveDevice(options.device);
+  DatasetReader data(options.data);
+  LoadedModel loaded = LoadCheckpoint(options.model, device);
+  const DatasetSpec& gt = data.spec();
+  if (gt.frames != 1 && gt.frames != loaded.options.frames) {
+    throw InputError(Msg() << options.data.string() << ": " << gt.frames << " frames per sample, "
+                           << options.model.string() << " predicts " << loaded.options.frames);
+  }
+  std::error_code ec;
+  fs::create_directories(options.out, ec);
+  if (ec) throw IoError(Msg() << options.out.string() << ": cannot create: " << ec.message());
+  DatasetSpec spec;
+  spec.kind = DatasetKind::kPrediction;
+  spec.frames = loaded.options.frames;
+  spec.height = gt.height;
+  spec.width = gt.width;
+  spec.generator = TrainerGenerator();
+  spec.blur_magnitude_unit = gt.blur_magnitude_unit;
+  Json model_info = loaded.info.is_object() ? loaded.info : Json::object();
+  model_info["name"] = loaded.options.kind;
+  model_info["step"] = loaded.step;
+  spec.params = Json{{"method", options.name.empty() ? loaded.options.kind : options.name},
+                     {"model", model_info},
+                     {"checkpoint_sha256", Sha256OfFile(options.model)},
+                     {"ground_truth", options.data.filename().string()}};
+  DatasetIndex index;
+  index.spec = spec;
+  index.num_samples = data.size();
+  index.shard_size = 64;
+  const int64_t shards = index.TotalShards();
+  loaded.model->eval();
+  Progress progress("predict", data.size(), "samples", options.progress);
+  for (int64_t s = 0; s < shards; ++s) {
+    const int64_t first = s * index.shard_size;
+    const int64_t count = std::min(index.shard_size, data.size() - first);
+    const std::string name = ShardFileName(s, shards);
+    ShardWriter writer(options.out / name, spec, first, count);
+    for (int64_t i = first; i < first + count; ++i) {
+      const Sample sample = data.Read(i);
+      Sample p;
+      p.index = i;
+      p.id = sample.id;
+      p.source_file = sample.source_file;
+      p.source_sha256 = sample.source_sha256;
+      p.blur_magnitude = sample.blur_magnitude;
+      p.blurred = sample.blurred;
+      p.sharp = RunModel(*loaded.model, sample.blurred.data(), gt.height, gt.width, device);
+      writer.Append(p);
+      progress.Advance();
+    }
+    writer.Commit();
+    index.shards.push_back({name, s, first, count, Sha256OfFile(options.out / name)});
+  }
+  progress.Finish();
+  index.complete = true;
+  index.Save(options.out / "index.json");
+  return {data.size(), progress.ElapsedSeconds()};
+}
+
+Json Info(const InfoOptions& options) {
+  SetThreads(options.threads);
+  const torch::Device device = ResolveDevice(options.device);
+  LoadedModel loaded = LoadCheckpoint(options.model, device);
+  loaded.model->eval();
+  torch::NoGradGuard no_grad;
+  Json info{{"parameters", loaded.model->ParameterCount()},
+            {"device", device.is_cuda() ? "cuda" : "cpu"},
+            {"threads", torch::get_num_threads()},
+            {"fps_unit", "blurred images in per second, batch 1"},
+            {"fps", Json::object()}};
+  for (int size : options.sizes) {
+    const Tensor x = torch::rand({1, 3, size, size}, torch::TensorOptions().device(device));
+    auto sync = [&] {
+      if (device.is_cuda()) torch::cuda::synchronize();
+    };
+    loaded.model->Forward(x);  // warm-up
+    sync();
+    int runs = 0;
+    const auto start = std::chrono::steady_clock::now();
+    double seconds = 0;
+    while (runs < 3 || (seconds < 1.0 && runs < 50)) {
+      loaded.model->Forward(x);
+      sync();
+      ++runs;
+      seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    info["fps"][std::to_string(size)] = runs / seconds;
+  }
+  WriteFileAtomic(options.model.string() + ".info.json", info.dump(2) + "\n");
+  return info;
+}
+
+}  // namespace blurkit::train
