@@ -160,7 +160,8 @@ std::string FormatSummary(const VideoCommandSummary& s) {
   out << "listing the clips took " << Seconds(s.scan_seconds) << "\n";
   if (s.stats.samples > 0) {
     out << std::setprecision(2) << "frames decoded " << s.stats.frames_decoded << ", interpolated "
-        << s.stats.frames_interpolated << "; blur magnitude mean "
+        << s.stats.frames_interpolated << ", video reopened " << s.stats.video_reopens
+        << " times; blur magnitude mean "
         << s.stats.sum_magnitude / s.stats.samples << " px, max " << s.stats.max_magnitude
         << " px\n";
   }

@@ -265,9 +265,15 @@ struct ClipReader::Decoder {
   int64_t next = 0;  // offset of the frame the next read() returns
   std::deque<std::pair<int64_t, cv::Mat>> recent;  // the last frames read, for overlapping windows
   size_t keep = 1;
+  int64_t reopens = 0;
 };
 
-ClipReader::ClipReader(const Clip& clip) : clip_(clip) {}
+ClipReader::ClipReader(const Clip& clip, int64_t keep_frames) : clip_(clip), keep_frames_(keep_frames) {}
+
+int64_t ClipReader::reopens() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return decoder_ ? decoder_->reopens : 0;
+}
 ClipReader::~ClipReader() = default;
 
 std::vector<cv::Mat> ClipReader::Read(int64_t offset, int64_t count) {
@@ -298,7 +304,7 @@ std::vector<cv::Mat> ClipReader::Read(int64_t offset, int64_t count) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!decoder_) decoder_ = std::make_unique<Decoder>();
   Decoder& d = *decoder_;
-  d.keep = std::max(d.keep, static_cast<size_t>(count));
+  d.keep = static_cast<size_t>(std::max<int64_t>({int64_t(d.keep), count, keep_frames_}));
   for (int64_t o = offset; o < offset + count; ++o) {
     auto hit = std::find_if(d.recent.begin(), d.recent.end(),
                             [o](const auto& entry) { return entry.first == o; });
@@ -307,6 +313,7 @@ std::vector<cv::Mat> ClipReader::Read(int64_t offset, int64_t count) {
       continue;
     }
     if (!d.capture.isOpened() || o < d.next) {
+      if (d.capture.isOpened()) ++d.reopens;
       d.capture.release();
       d.recent.clear();
       d.next = 0;

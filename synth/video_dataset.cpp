@@ -146,8 +146,11 @@ VideoSampleMaker::VideoSampleMaker(VideoDatasetOptions options)
   for (const Clip& clip : options_.clips) {
     plans_.push_back(WindowsOf(clip, options_));
     first_sample_.push_back(total_samples_);
+    reopens_seen_.push_back(0);
     total_samples_ += plans_.back().windows * options_.crops_per_window;
-    readers_.push_back(std::make_unique<ClipReader>(clip));
+    // Enough decoded frames for every window the parallel workers may hold at once.
+    const int64_t span = options_.window / options_.interpolate + 2;
+    readers_.push_back(std::make_unique<ClipReader>(clip, span * options_.cache_windows));
   }
 }
 
@@ -181,7 +184,10 @@ VideoWindow VideoSampleMaker::LoadWindow(size_t c, int64_t w) {
     window.frames.push_back(between[sub - 1]);
     ++interpolated;
   }
+  const int64_t reopens = readers_[c]->reopens();
   std::lock_guard<std::mutex> lock(mutex_);
+  stats_.video_reopens += reopens - reopens_seen_[c];
+  reopens_seen_[c] = reopens;
   stats_.windows_decoded++;
   stats_.frames_decoded += static_cast<int64_t>(source.size());
   stats_.frames_interpolated += interpolated;

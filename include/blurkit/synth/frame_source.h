@@ -72,16 +72,21 @@ int64_t FrameNumberOf(const std::filesystem::path& file);
 // Thread-safe: requests for one video are served one at a time.
 class ClipReader {
  public:
-  explicit ClipReader(const Clip& clip);
+  // `keep_frames`: video frames kept after decoding, so that requests arriving slightly out of
+  // order (parallel workers) or overlapping windows are served without reopening the file.
+  explicit ClipReader(const Clip& clip, int64_t keep_frames = 0);
   ~ClipReader();
   // Frames [offset, offset + count) of the clip (offsets from 0). Throws InputError naming the
   // clip and frame when one cannot be decoded or has another size than the clip's first frame.
   std::vector<cv::Mat> Read(int64_t offset, int64_t count);
+  // How often the video was reopened to go back (0 for frame folders).
+  int64_t reopens() const;
 
  private:
   struct Decoder;
   const Clip& clip_;
-  std::mutex mutex_;
+  int64_t keep_frames_;
+  mutable std::mutex mutex_;
   std::unique_ptr<Decoder> decoder_;
 };
 

@@ -53,7 +53,7 @@ struct VideoDatasetOptions {
   std::string response = "gamma";  // srgb, gamma (2.2), gamma:<g>, linear, or a table file
   ExposureOptions exposure;   // "auto" keeps 8-bit video's exposure (scale 1)
   int flow_max_side = 320;    // blur magnitude: flow on images downscaled to this longer side
-  int cache_windows = 8;      // decoded windows kept for the crops that share them
+  int cache_windows = 8;      // decoded windows kept (crops sharing them, parallel workers)
   std::string manifest_sha256;
   int compression = 0;
 
@@ -100,6 +100,7 @@ class VideoSampleMaker {
     int64_t windows_decoded = 0;
     int64_t frames_decoded = 0;
     int64_t frames_interpolated = 0;
+    int64_t video_reopens = 0;  // a video reopened to go back (requests far out of order)
     double sum_magnitude = 0, max_magnitude = 0;
   };
   Stats stats() const;
@@ -113,6 +114,7 @@ class VideoSampleMaker {
   bool identity_roundtrip_ = false;  // Encode(Decode(v)) == v for every code v
   std::vector<ClipWindows> plans_;
   std::vector<int64_t> first_sample_;  // per clip
+  std::vector<int64_t> reopens_seen_;  // per clip
   int64_t total_samples_ = 0;
   std::vector<std::unique_ptr<ClipReader>> readers_;
   mutable std::mutex mutex_;
