@@ -249,7 +249,7 @@ int VideoMain(int argc, char** argv) {
        "pixels")
       ("crops-per-window", po::value(&d.crops_per_window)->default_value(1),
        "random crops per window (with --crop)")
-      ("flow-size", po::value(&d.flow_max_side)->default_value(320), "blur magnitude: optical flow "
+      ("flow-size", po::value(&d.flow_max_side)->default_value(160), "blur magnitude: optical flow "
        "on the crop downscaled to this longer side (magnitudes in source pixels)");
   po::options_description exposure("Exposure and noise");
   exposure.add_options()

@@ -52,7 +52,7 @@ struct VideoDatasetOptions {
   double range_end = 1.0;
   std::string response = "gamma";  // srgb, gamma (2.2), gamma:<g>, linear, or a table file
   ExposureOptions exposure;   // "auto" keeps 8-bit video's exposure (scale 1)
-  int flow_max_side = 320;    // blur magnitude: flow on images downscaled to this longer side
+  int flow_max_side = 160;    // blur magnitude: flow on images downscaled to this longer side
   int cache_windows = 8;      // decoded windows kept (crops sharing them, parallel workers)
   std::string manifest_sha256;
   int compression = 0;
