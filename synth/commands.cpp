@@ -1,11 +1,13 @@
 #include "blurkit/synth/commands.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iomanip>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <sstream>
+#include <tbb/info.h>
 
 #include "blurkit/core/error.h"
 #include "blurkit/core/manifest.h"
@@ -67,6 +69,143 @@ std::string FormatSummary(const PanoramaCommandSummary& s) {
       << (s.run.assembled ? "" : " (part of a split run: 'blurkit-synth shards assemble' when all "
                                  "parts are done)")
       << "\n";
+  return out.str();
+}
+
+namespace {
+
+// Runs the writer; on failure removes the output folder when this run created it, so that bad
+// input found half-way leaves nothing behind. A folder holding an earlier run is left for resuming.
+ShardedRunSummary WriteOrClean(const ShardedRunOptions& run, const DatasetSpec& spec,
+                               const SampleFactory& factory) {
+  std::error_code ec;
+  const bool fresh = !fs::exists(run.out, ec) || (fs::is_directory(run.out, ec) && fs::is_empty(run.out, ec));
+  try {
+    return WriteShardedDataset(run, spec, factory);
+  } catch (...) {
+    if (fresh) fs::remove_all(run.out, ec);
+    throw;
+  }
+}
+
+std::string Seconds(double s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << s << " s";
+  return out.str();
+}
+
+}  // namespace
+
+VideoCommandSummary RunVideo(VideoCommandOptions options) {
+  if (!options.inputs.empty() && !options.manifest.empty()) {
+    throw InputError("give either --input or --manifest, not both");
+  }
+  VideoCommandSummary summary;
+  const auto scan_start = std::chrono::steady_clock::now();
+  auto& clips = options.dataset.clips;
+  if (!options.manifest.empty()) {
+    const Manifest manifest = Manifest::Load(options.manifest);
+    Manifest resolved = manifest;
+    if (!options.data_root.empty()) resolved.data_root = options.data_root;
+    for (const auto& source : manifest.Split(options.split)) {
+      const fs::path path = resolved.Resolve(source);
+      if (fs::is_directory(path)) {
+        for (auto& clip : ClipsFromPaths({path}, /*hash_videos=*/true)) clips.push_back(std::move(clip));
+      } else {
+        const std::string digest = VerifySourceFile(path, source, manifest.file);
+        Clip clip = ClipsFromPaths({path}, /*hash_videos=*/false).at(0);
+        clip.sha256 = digest;
+        clips.push_back(std::move(clip));
+      }
+    }
+    if (clips.empty()) {
+      throw InputError(Msg() << options.manifest.string() << ": split '" << options.split
+                             << "' names no sources");
+    }
+    options.dataset.manifest_sha256 = manifest.sha256;
+  } else {
+    if (options.inputs.empty()) throw InputError("no video given: use --input or --manifest");
+    clips = ClipsFromPaths(options.inputs);
+  }
+  summary.scan_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count();
+  const int threads = options.run.threads > 0 ? options.run.threads : tbb::info::default_concurrency();
+  options.dataset.cache_windows = std::max(options.dataset.cache_windows, 2 * threads + 4);
+  options.dataset.Check();
+  VideoSampleMaker maker(options.dataset);
+  options.run.num_samples = maker.num_samples();
+  options.run.Check();
+  summary.clips = clips.size();
+  for (const auto& clip : clips) {
+    summary.source_frames += clip.num_frames;
+    summary.windows += WindowsOf(clip, options.dataset).windows;
+  }
+  summary.run = WriteOrClean(options.run, options.dataset.Spec(),
+                             [&](int64_t i) { return maker.Make(i); });
+  summary.stats = maker.stats();
+  return summary;
+}
+
+std::string FormatSummary(const VideoCommandSummary& s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1);
+  out << "wrote " << s.run.samples_written << " samples in " << s.run.shards_written
+      << " shards from " << s.windows << " windows of " << s.clips << " clips (" << s.source_frames
+      << " frames) in " << s.run.seconds << " s";
+  if (s.run.seconds > 0 && s.run.samples_written > 0) {
+    out << " (" << s.run.samples_written / s.run.seconds << " samples/s)";
+  }
+  out << "; " << s.run.shards_kept << " of " << s.run.shards_owned
+      << " shards were already complete\n";
+  out << "listing the clips took " << Seconds(s.scan_seconds) << "\n";
+  if (s.stats.samples > 0) {
+    out << std::setprecision(2) << "frames decoded " << s.stats.frames_decoded << ", interpolated "
+        << s.stats.frames_interpolated << ", video reopened " << s.stats.video_reopens
+        << " times; blur magnitude mean "
+        << s.stats.sum_magnitude / s.stats.samples << " px, max " << s.stats.max_magnitude
+        << " px\n";
+  }
+  out << "index: " << s.run.index_file.string()
+      << (s.run.assembled ? "" : " (part of a split run: 'blurkit-synth shards assemble' when all "
+                                 "parts are done)")
+      << "\n";
+  return out.str();
+}
+
+PairsCommandSummary RunImportPairs(PairsCommandOptions options) {
+  if (!options.inputs.empty() && !options.realblur_list.empty()) {
+    throw InputError("give either --input (GoPro_Large) or --realblur-list, not both");
+  }
+  if (!options.realblur_list.empty()) {
+    options.dataset.source = "realblur";
+    options.dataset.blur_folder = "";
+    options.dataset.pairs = RealBlurPairs(options.realblur_list, options.data_root);
+  } else {
+    if (options.inputs.empty()) throw InputError("no pairs given: use --input or --realblur-list");
+    options.dataset.source = "gopro";
+    options.dataset.pairs = GoProPairs(options.inputs, options.dataset.blur_folder);
+  }
+  options.dataset.Check();
+  options.run.num_samples = static_cast<int64_t>(options.dataset.pairs.size());
+  options.run.Check();
+  PairsCommandSummary summary;
+  summary.pairs = options.dataset.pairs.size();
+  summary.width = options.dataset.width;
+  summary.height = options.dataset.height;
+  const PairsDatasetOptions& dataset = options.dataset;
+  summary.run = WriteOrClean(options.run, dataset.Spec(),
+                             [&](int64_t i) { return MakePairSample(dataset, i); });
+  return summary;
+}
+
+std::string FormatSummary(const PairsCommandSummary& s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1);
+  out << "imported " << s.run.samples_written << " of " << s.pairs << " pairs (" << s.width << "x"
+      << s.height << ", F = 1) in " << s.run.shards_written << " shards in " << s.run.seconds
+      << " s; " << s.run.shards_kept << " of " << s.run.shards_owned
+      << " shards were already complete\n"
+      << "index: " << s.run.index_file.string() << "\n";
   return out.str();
 }
 

@@ -22,6 +22,8 @@ usage: blurkit-synth <command> [options]
 
 commands:
   panorama            rotational blur from equirectangular panoramas (camera rotation + Slerp)
+  video               dynamic blur: windows of high-speed video frames averaged in linear light
+  import-pairs        released blurred/sharp pairs (GoPro_Large, RealBlur) as F = 1 datasets
   shards inspect DIR  summary of a dataset
   shards verify DIR   check checksums, schema and every sample; non-zero exit on damage
   shards export DIR   PNG strips (blurred image beside its sharp frames): --count N --out DIR
@@ -172,6 +174,177 @@ int PanoramaMain(int argc, char** argv) {
   return 0;
 }
 
+// Parses "full" (0x0), "256" or "320x240" for --crop.
+void ParseCrop(const std::string& text, int* width, int* height) {
+  if (text == "full") {
+    *width = *height = 0;
+    return;
+  }
+  ParseSize(text, width, height);
+  if (*width <= 0 || *height <= 0) {
+    throw InputError(Msg() << "--crop: expected full, N or WxH with positive sizes, got '" << text << "'");
+  }
+}
+
+// Parses "B:E" for --clip-range (fractions of each clip).
+void ParseRange(const std::string& text, double* begin, double* end) {
+  const auto colon = text.find(':');
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no colon");
+    *begin = std::stod(text.substr(0, colon));
+    *end = std::stod(text.substr(colon + 1));
+  } catch (const std::logic_error&) {
+    throw InputError(Msg() << "--clip-range: expected B:E (fractions of each clip, e.g. 0:0.7), got '"
+                           << text << "'");
+  }
+}
+
+// The options every dataset-writing command shares.
+po::options_description RunOptions(ShardedRunOptions& run, std::string& out, int& compression) {
+  po::options_description options("Output and run");
+  options.add_options()
+      ("out,o", po::value(&out), "dataset folder (required)")
+      ("threads,j", po::value(&run.threads)->default_value(0), "worker threads, 0 = all cores")
+      ("shard-size", po::value(&run.shard_size)->default_value(64), "samples per shard")
+      ("shard-index", po::value(&run.shard_index)->default_value(0),
+       "this machine's part of a split run, in [0, --num-shards)")
+      ("num-shards", po::value(&run.num_shards)->default_value(1),
+       "number of parts the run is split into (part K writes shards s with s % N == K)")
+      ("compression", po::value(&compression)->default_value(0), "gzip level of the images, 0-9")
+      ("overwrite", po::bool_switch(&run.overwrite), "replace a dataset made with other parameters")
+      ("quiet,q", "no progress output")
+      ("help,h", "this help");
+  return options;
+}
+
+int VideoMain(int argc, char** argv) {
+  VideoCommandOptions o;
+  VideoDatasetOptions& d = o.dataset;
+  std::vector<std::string> inputs;
+  std::string manifest, out, crop = "full", range = "0:1";
+
+  po::options_description input("Input");
+  input.add_options()
+      ("input,i", po::value(&inputs)->multitoken(),
+       "video files (anything FFmpeg decodes), folders of numbered frames, or folders of them: "
+       "GOPRO_Large_all/{train,test}/<scene>/*.png, GOPRO_Large/{train,test}/<scene>/sharp/*.png")
+      ("manifest", po::value(&manifest), "a data manifest (data_manifests/*.json): its sources "
+       "(video files checked against their sha256) and its parameters as defaults")
+      ("split", po::value(&o.split), "the manifest split to use (e.g. train, test)")
+      ("data-root", po::value<std::string>(), "folder the manifest's paths are relative to "
+       "(default: the manifest's data_root)");
+  po::options_description windows("Windows and crops");
+  windows.add_options()
+      ("window,N", po::value(&d.window)->default_value(7), "N: consecutive frames averaged into "
+       "one blurred image")
+      ("stride", po::value(&d.stride)->default_value(0), "frames between window starts; 0 = N "
+       "(windows do not overlap)")
+      ("frames,F", po::value(&d.frames)->default_value(7), "F: sharp frames per sample, odd, "
+       "3 <= F <= N, evenly spaced (first and last frame of the window included)")
+      ("interpolate", po::value(&d.interpolate)->default_value(1), "K: insert K-1 flow-interpolated "
+       "frames between neighbours first (slow sources; see README for what it can and cannot fix)")
+      ("clip-range", po::value(&range)->default_value("0:1"), "B:E: use frames [round(B n), "
+       "round(E n)) of each clip of n frames (e.g. 0:0.7 for training, 0.7:1 for testing)")
+      ("crop", po::value(&crop)->default_value("full"), "full frames, or random crops of N or WxH "
+       "pixels")
+      ("crops-per-window", po::value(&d.crops_per_window)->default_value(1),
+       "random crops per window (with --crop)")
+      ("flow-size", po::value(&d.flow_max_side)->default_value(160), "blur magnitude: optical flow "
+       "on the crop downscaled to this longer side (magnitudes in source pixels)");
+  po::options_description exposure("Exposure and noise");
+  exposure.add_options()
+      ("response", po::value(&d.response)->default_value("gamma"),
+       "camera response for averaging in linear light: gamma (2.2, GoPro's blur_gamma), "
+       "gamma:<g>, srgb, linear (plain pixel average, GoPro's blur), or a file of 256 values "
+       "(inverse response, e.g. REDS')")
+      ("exposure", po::value(&d.exposure.exposure)->default_value("auto"),
+       "auto (keep the video's exposure) or stops (scale 2^EV; highlights clip)")
+      ("ev-jitter", po::value(&d.exposure.ev_jitter)->default_value(0.0),
+       "random exposure offset per sample, uniform in [-j, j] stops")
+      ("noise-poisson", po::value(&d.exposure.noise_poisson)->default_value(0.0),
+       "Poisson noise scale a (variance a*x, x linear in [0, 1]) on the blurred image")
+      ("noise-gaussian", po::value(&d.exposure.noise_gaussian)->default_value(0.0),
+       "Gaussian read-noise sigma (linear units) on the blurred image");
+  po::options_description run = RunOptions(o.run, out, d.compression);
+  run.add_options()("seed", po::value(&d.seed)->default_value(0),
+                    "random seed (crops, noise): same seed, same bytes");
+  po::options_description all("blurkit-synth video: dynamic blur from high-speed video");
+  all.add(input).add(windows).add(exposure).add(run);
+
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, all), vm);
+  if (vm.count("help")) {
+    std::cout << all << "\nexamples:\n"
+                 "  blurkit-synth video --manifest data_manifests/demo_video.json --split train "
+                 "--out runs/video_train\n"
+                 "  blurkit-synth video --manifest data_manifests/gopro.json --split train "
+                 "--data-root /data/GOPRO_Large_all --out runs/gopro_train\n"
+                 "  blurkit-synth video --input clip.mp4 --window 7 --frames 7 --crop 256 "
+                 "--crops-per-window 4 --out runs/clip\n";
+    return 0;
+  }
+  StoreManifestParams(all, vm, "video");
+  po::notify(vm);
+  if (!vm.count("out")) throw InputError("--out is required");
+  for (const auto& i : inputs) o.inputs.emplace_back(i);
+  o.manifest = manifest;
+  if (vm.count("data-root")) o.data_root = vm["data-root"].as<std::string>();
+  ParseCrop(crop, &d.crop_width, &d.crop_height);
+  ParseRange(range, &d.range_begin, &d.range_end);
+  o.run.out = out;
+  o.run.progress = !vm.count("quiet");
+  const VideoCommandSummary summary = RunVideo(o);
+  std::cout << FormatSummary(summary);
+  return 0;
+}
+
+int ImportPairsMain(int argc, char** argv) {
+  PairsCommandOptions o;
+  std::vector<std::string> inputs;
+  std::string list, out, crop = "full";
+  po::options_description input("Input");
+  input.add_options()
+      ("input,i", po::value(&inputs)->multitoken(),
+       "GoPro_Large folders: the root, train/ or test/, or scene folders (<scene>/sharp beside "
+       "<scene>/blur and <scene>/blur_gamma)")
+      ("blur", po::value(&o.dataset.blur_folder), "GoPro_Large: which blurred images, blur "
+       "(averaged in pixel values) or blur_gamma (averaged in gamma 2.2); required, because "
+       "papers mix them up")
+      ("realblur-list", po::value(&list), "or: a RealBlur pair list (lines '<gt path> <blur path>')")
+      ("data-root", po::value<std::string>(), "RealBlur: folder the list's paths are relative to "
+       "(default: the list's folder)")
+      ("crop", po::value(&crop)->default_value("full"), "full images (all pairs of one size), or a "
+       "centred crop of N or WxH pixels");
+  po::options_description run = RunOptions(o.run, out, o.dataset.compression);
+  po::options_description all("blurkit-synth import-pairs: blurred/sharp pairs as F = 1 datasets");
+  all.add(input).add(run);
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, all), vm);
+  if (vm.count("help")) {
+    std::cout << all << "\nexamples:\n"
+                 "  blurkit-synth import-pairs --input /data/GOPRO_Large/test --blur blur_gamma "
+                 "--out runs/gopro_pairs_test\n"
+                 "  blurkit-synth import-pairs --realblur-list /data/RealBlur/RealBlur_J_test_list.txt "
+                 "--crop 512 --out runs/realblur_j_test\n";
+    return 0;
+  }
+  po::notify(vm);
+  if (!vm.count("out")) throw InputError("--out is required");
+  if (!inputs.empty() && o.dataset.blur_folder.empty()) {
+    throw InputError("--blur is required with GoPro_Large input: blur (pixel-value average) or "
+                     "blur_gamma (gamma 2.2 average)");
+  }
+  for (const auto& i : inputs) o.inputs.emplace_back(i);
+  o.realblur_list = list;
+  if (vm.count("data-root")) o.data_root = vm["data-root"].as<std::string>();
+  if (crop != "full") ParseSize(crop, &o.dataset.crop_width, &o.dataset.crop_height);
+  o.run.out = out;
+  o.run.progress = !vm.count("quiet");
+  const PairsCommandSummary summary = RunImportPairs(o);
+  std::cout << FormatSummary(summary);
+  return 0;
+}
+
 int ShardsMain(int argc, char** argv) {
   std::string action, folder, out;
   int count = 8;
@@ -235,6 +408,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "panorama") return PanoramaMain(argc - 1, argv + 1);
+    if (command == "video") return VideoMain(argc - 1, argv + 1);
+    if (command == "import-pairs") return ImportPairsMain(argc - 1, argv + 1);
     if (command == "shards") return ShardsMain(argc - 1, argv + 1);
     std::cerr << "error: unknown command '" << command << "'\n\n" << kUsage;
     return 2;

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "blurkit/core/shard.h"
+#include "blurkit/synth/pairs_import.h"
 #include "blurkit/synth/panorama_dataset.h"
 #include "blurkit/synth/sharded_run.h"
+#include "blurkit/synth/video_dataset.h"
 
 namespace blurkit::synth {
 
@@ -30,6 +32,47 @@ struct PanoramaCommandSummary {
 // `blurkit-synth panorama`.
 PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options);
 std::string FormatSummary(const PanoramaCommandSummary& summary);
+
+struct VideoCommandOptions {
+  std::vector<std::filesystem::path> inputs;  // video files, frame folders, GoPro folders
+  std::filesystem::path manifest;             // or: a manifest and one of its splits
+  std::string split;
+  std::filesystem::path data_root;            // overrides the manifest's data root
+  VideoDatasetOptions dataset;                // clips are filled from inputs or manifest
+  ShardedRunOptions run;                      // num_samples is set from the clips
+};
+
+struct VideoCommandSummary {
+  ShardedRunSummary run;
+  VideoSampleMaker::Stats stats;
+  size_t clips = 0;
+  int64_t source_frames = 0;  // frames of the clips, all of them
+  int64_t windows = 0;
+  double scan_seconds = 0;    // listing the clips (videos are read through once to count frames)
+};
+
+// `blurkit-synth video`. On bad input found while writing, an output folder this run created is
+// removed, so nothing partial is left behind; a folder that held an earlier run keeps it.
+VideoCommandSummary RunVideo(VideoCommandOptions options);
+std::string FormatSummary(const VideoCommandSummary& summary);
+
+struct PairsCommandOptions {
+  std::vector<std::filesystem::path> inputs;  // GoPro_Large root, split or scene folders
+  std::filesystem::path realblur_list;        // or: a RealBlur pair list
+  std::filesystem::path data_root;            // RealBlur: paths relative to this (default: list's folder)
+  PairsDatasetOptions dataset;                // pairs are filled from inputs or the list
+  ShardedRunOptions run;
+};
+
+struct PairsCommandSummary {
+  ShardedRunSummary run;
+  size_t pairs = 0;
+  int width = 0, height = 0;
+};
+
+// `blurkit-synth import-pairs`.
+PairsCommandSummary RunImportPairs(PairsCommandOptions options);
+std::string FormatSummary(const PairsCommandSummary& summary);
 
 // `blurkit-synth shards inspect DIR`: a human-readable summary of a dataset.
 std::string InspectDataset(const std::filesystem::path& folder);
