@@ -41,7 +41,7 @@ void TrainOptions::Check() const {
   if (out.empty()) throw InputError("--out is required");
   if (epochs < 1) throw InputError(Msg() << "--epochs must be positive, got " << epochs);
   if (!(learning_rate > 0)) throw InputError("--lr must be positive");
-  if (max_steps < 0 || max_minutes < 0) throw InputError("budgets must be >= 0");
+  if (max_steps < 0 || max_minutes < 0 || stop_after < 0) throw InputError("budgets must be >= 0");
   if (checkpoint_every < 1) throw InputError("--checkpoint-every must be positive");
   loss.Check();
   loader.Check();
@@ -238,6 +238,8 @@ TrainSummary Train(const TrainOptions& options) {
   const fs::path checkpoint = options.out / kCheckpointFile;
   const fs::path train_log = options.out / "train_log.csv", val_log = options.out / "val_log.csv";
 
+  // The initial weights come from the seed too: the same command gives the same run.
+  torch::manual_seed(options.loader.seed);
   auto model = MakeModel(model_options);
   model->to(device);
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(options.learning_rate)
@@ -338,7 +340,8 @@ TrainSummary Train(const TrainOptions& options) {
     char note[96];
     std::snprintf(note, sizeof(note), " loss %.4f, %.1f samples/s", loss, rate);
     progress.Advance(1, note);
-    const bool budget = options.max_minutes > 0 && seconds >= 60 * options.max_minutes;
+    const bool budget = (options.max_minutes > 0 && seconds >= 60 * options.max_minutes) ||
+                        (options.stop_after > 0 && step - first_step >= options.stop_after);
     if (step % options.checkpoint_every == 0) {
       log.flush();
       save(step);

@@ -63,6 +63,8 @@ int TrainMain(int argc, char** argv) {
       ("max-steps", po::value(&o.max_steps)->default_value(0), "stop after N steps (0 = all epochs)")
       ("max-minutes", po::value(&o.max_minutes)->default_value(0.0),
        "stop after this many minutes (0 = none); the schedule follows the budget")
+      ("stop-after", po::value(&o.stop_after)->default_value(0),
+       "end this session after N steps, checkpointed; --resume continues the same schedule")
       ("scale-weights", po::value(&scale_weights)->default_value(scale_weights),
        "photometric loss weights, coarsest (1/16) to full scale")
       ("consistency-weight", po::value(&o.loss.consistency)->default_value(0.01),
@@ -101,7 +103,7 @@ int TrainMain(int argc, char** argv) {
   std::cout << "trained " << s.steps - s.resumed_from << " steps"
             << (s.resumed_from ? " (resumed at step " + std::to_string(s.resumed_from) + ")" : "")
             << " in " << s.seconds << " s, " << s.samples_per_second << " samples/s; last loss "
-            << s.last_loss << (s.stopped_by_budget ? " (stopped by --max-minutes)" : "") << "\n";
+            << s.last_loss << (s.stopped_by_budget ? " (stopped by its budget)" : "") << "\n";
   if (s.validation.samples > 0) {
     std::cout << "validation (" << s.validation.samples << " samples, order-aware PSNR): middle "
               << s.validation.psnr_middle << " dB, others " << s.validation.psnr_others << " dB\n";

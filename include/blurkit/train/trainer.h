@@ -30,6 +30,9 @@ struct TrainOptions {
   int64_t max_steps = 0;             // stop after this many steps (0 = all epochs)
   double max_minutes = 0;            // stop after this much time (0 = none); the schedule then
                                      // follows the fraction of the budget used
+  int64_t stop_after = 0;            // end this session after N more steps, checkpointed; the
+                                     // schedule still spans the whole run (--resume continues it:
+                                     // training in slices on preemptible machines)
   int64_t checkpoint_every = 200;    // steps between checkpoints
   int64_t validation_samples = 0;    // validate on the first N samples (0 = all)
   std::string device = "auto";

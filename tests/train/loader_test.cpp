@@ -1,0 +1,97 @@
+#include "blurkit/train/loader.h"
+
+#include <gtest/gtest.h>
+
+#include "blurkit/core/error.h"
+#include "test_data.h"
+
+namespace blurkit::train {
+namespace {
+namespace fs = std::filesystem;
+
+class LoaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("blurkit_loader_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    testing::WriteMovingSquares(dir_, 20, 3, 64, 1);
+    reader_ = std::make_shared<DatasetReader>(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+  std::shared_ptr<DatasetReader> reader_;
+};
+
+TEST_F(LoaderTest, BatchesDoNotDependOnTheNumberOfWorkers) {
+  LoaderOptions a;
+  a.batch = 4;
+  a.crop = 32;
+  a.workers = 1;
+  a.seed = 3;
+  LoaderOptions b = a;
+  b.workers = 3;
+  Loader la(reader_, a), lb(reader_, b);
+  EXPECT_EQ(la.BatchesPerEpoch(), 5);
+  la.StartEpoch(2);
+  lb.StartEpoch(2);
+  int count = 0;
+  while (auto x = la.Next()) {
+    auto y = lb.Next();
+    ASSERT_TRUE(y);
+    EXPECT_TRUE(torch::equal(x->blurred, y->blurred));
+    EXPECT_TRUE(torch::equal(x->sharp, y->sharp));
+    EXPECT_EQ(x->ids, y->ids);
+    ++count;
+  }
+  EXPECT_EQ(count, 5);
+  EXPECT_FALSE(lb.Next());
+}
+
+TEST_F(LoaderTest, ResumingInsideAnEpochGivesTheSameBatches) {
+  LoaderOptions o;
+  o.batch = 4;
+  o.crop = 32;
+  Loader full(reader_, o), resumed(reader_, o);
+  full.StartEpoch(1);
+  resumed.StartEpoch(1, 3);
+  full.Next();
+  full.Next();
+  full.Next();
+  EXPECT_TRUE(torch::equal(full.Next()->sharp, resumed.Next()->sharp));
+}
+
+TEST_F(LoaderTest, AugmentationKeepsTheSequenceConsistent) {
+  // The blurred image is the mean of the frames (up to rounding); crops, flips and time reversal
+  // applied to all of them must keep it so.
+  LoaderOptions o;
+  o.batch = 5;
+  o.crop = 32;
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    const Batch b = MakeBatch(*reader_, reader_->ShuffledOrder(0, epoch), epoch, 0, o);
+    EXPECT_EQ(b.blurred.sizes(), (std::vector<int64_t>{5, 3, 32, 32}));
+    EXPECT_EQ(b.sharp.sizes(), (std::vector<int64_t>{5, 3, 3, 32, 32}));
+    const torch::Tensor mean = b.sharp.mean(1);
+    EXPECT_LT((mean - b.blurred).abs().max().item<double>(), 1.0 / 255 + 1e-6);
+    EXPECT_GE(b.sharp.min().item<double>(), 0.0);
+    EXPECT_LE(b.sharp.max().item<double>(), 1.0);
+  }
+}
+
+TEST_F(LoaderTest, CropLargerThanTheImagesIsAClearError) {
+  LoaderOptions o;
+  o.batch = 2;
+  o.crop = 96;
+  Loader loader(reader_, o);
+  loader.StartEpoch(0);
+  try {
+    loader.Next();
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("96x96"), std::string::npos) << e.what();
+  }
+  o.crop = 40;
+  EXPECT_THROW(o.Check(), InputError);
+}
+
+}  // namespace
+}  // namespace blurkit::train

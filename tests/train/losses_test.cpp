@@ -1,0 +1,68 @@
+#include "blurkit/train/losses.h"
+
+#include <gtest/gtest.h>
+
+#include "blurkit/core/error.h"
+
+namespace blurkit::train {
+namespace {
+
+// An output of F frames at two scales (2x2 and 4x4), each a constant image.
+ModelOutput Constant(const std::vector<float>& values, int64_t batch = 1) {
+  ModelOutput out;
+  for (float v : values) {
+    out.images.push_back({torch::full({batch, 3, 2, 2}, v), torch::full({batch, 3, 4, 4}, v)});
+    out.thetas.emplace_back();
+  }
+  return out;
+}
+
+TEST(Losses, PhotometricIsTheWeightedL1AtEachScale) {
+  // Ground truth frames: constants 0.2, 0.5, 0.9; predictions 0.3, 0.5, 0.5.
+  const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
+                                            torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+  const ModelOutput out = Constant({0.3f, 0.5f, 0.5f});
+  // Two scales take the last two weights (0.5 at 2x2, 1 at 4x4): per frame 1.5 x |error|, mean
+  // over frames: 1.5 * (0.1 + 0 + 0.4) / 3 = 0.25.
+  const double loss = MultiScalePhotometric(out, sharp, {0.0625, 0.125, 0.25, 0.5, 1.0}, false).item<double>();
+  EXPECT_NEAR(loss, 0.25, 1e-6);
+  // Order-invariant: reversed, the errors are |0.3-0.9|, 0, |0.5-0.2| = 0.9 > 0.5, so the
+  // forward order is kept.
+  EXPECT_NEAR(MultiScalePhotometric(out, sharp, {0.5, 1.0}, true).item<double>(), 0.25, 1e-6);
+  // A prediction in reverse order costs the same under the order-invariant loss.
+  const ModelOutput reversed = Constant({0.9f, 0.5f, 0.2f});
+  EXPECT_NEAR(MultiScalePhotometric(reversed, sharp, {0.5, 1.0}, true).item<double>(), 0.0, 1e-6);
+  EXPECT_GT(MultiScalePhotometric(reversed, sharp, {0.5, 1.0}, false).item<double>(), 0.5);
+}
+
+TEST(Losses, PenaltyIsMinusTheDistanceToTheTimeSymmetricFrame) {
+  const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
+                                            torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+  const ModelOutput out = Constant({0.3f, 0.5f, 0.5f});
+  // Frame 0 (0.3) against ground truth frame 2 (0.9): 0.6; frame 2 (0.5) against frame 0 (0.2): 0.3.
+  EXPECT_NEAR(SymmetricPenalty(out, sharp).item<double>(), -(0.6 + 0.3) / 2, 1e-6);
+}
+
+TEST(Losses, TransformationConsistencyComparesNeighbouringScales) {
+  ModelOutput out = Constant({0.1f, 0.2f, 0.3f});
+  auto theta = [](float t) { return torch::tensor({1.0f, 0.0f, t, 0.0f, 1.0f, 0.0f}).view({1, 2, 3}); };
+  out.thetas[0] = {theta(0.0f), theta(0.3f), theta(0.3f)};  // differences 0.3 and 0 in one of 6
+  out.thetas[2] = {theta(0.1f), theta(0.1f), theta(0.1f)};
+  // Mean |difference| per pair: 0.3 / 6, 0, 0, 0 -> averaged over the 4 pairs.
+  EXPECT_NEAR(TransformationConsistency(out).item<double>(), (0.3 / 6) / 4, 1e-7);
+}
+
+TEST(Losses, TotalWeighsTheTerms) {
+  const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
+                                            torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+  LossOptions options;
+  options.scale_weights = {0.5, 1.0};
+  options.penalty = 0.1;
+  const LossTerms t = ComputeLoss(Constant({0.3f, 0.5f, 0.5f}), sharp, options);
+  EXPECT_NEAR(t.total.item<double>(), 0.25 + 0.1 * -0.45, 1e-6);
+  options.scale_weights = {};
+  EXPECT_THROW(options.Check(), InputError);
+}
+
+}  // namespace
+}  // namespace blurkit::train

@@ -1,0 +1,192 @@
+#include "blurkit/train/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "blurkit/core/atomic_file.h"
+#include "blurkit/core/error.h"
+#include "test_data.h"
+
+namespace blurkit::train {
+namespace {
+namespace fs = std::filesystem;
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("blurkit_trainer_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    testing::WriteMovingSquares(root_ / "train", 16, 3, 64, 1);
+    testing::WriteMovingSquares(root_ / "val", 4, 3, 64, 2);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  TrainOptions Options(const std::string& out) {
+    TrainOptions o;
+    o.data = root_ / "train";
+    o.validation = root_ / "val";
+    o.out = root_ / out;
+    o.model.width = 4;
+    o.loader.batch = 4;
+    o.loader.crop = 64;
+    o.loader.workers = 1;
+    o.epochs = 2;
+    o.learning_rate = 1e-3;
+    o.checkpoint_every = 3;
+    o.device = "cpu";
+    o.threads = 1;  // ctest runs tests side by side on the 2 cores
+    o.progress = false;
+    return o;
+  }
+  std::vector<double> Losses(const fs::path& run) {
+    std::ifstream in(run / "train_log.csv");
+    std::string line;
+    std::getline(in, line);
+    std::vector<double> losses;
+    while (std::getline(in, line)) {
+      std::stringstream row(line);
+      std::string cell;
+      for (int c = 0; c < 4; ++c) std::getline(row, cell, ',');
+      losses.push_back(std::stod(cell));
+    }
+    return losses;
+  }
+  fs::path root_;
+};
+
+TEST_F(TrainerTest, OverfitsATinyBatch) {
+  // One batch of 4, seen over and over, no augmentation. The unet's loss falls by an order of
+  // magnitude (about 20 s on one core); the motion model, six times slower per step, by 5x in 300
+  // steps (measured: 6.2x).
+  testing::WriteMovingSquares(root_ / "tiny", 4, 3, 32, 5);
+  for (const std::string kind : {"unet", "motion"}) {
+    TrainOptions o = Options("overfit_" + kind);
+    o.data = root_ / "tiny";
+    o.validation.clear();
+    o.model.kind = kind;
+    o.model.width = 8;
+    o.loader.crop = 32;
+    o.loader.flips = o.loader.time_reversal = false;
+    o.loss.penalty = 0;
+    o.epochs = kind == "unet" ? 1200 : 300;
+    o.learning_rate = 3e-3;
+    o.checkpoint_every = 1000;
+    Train(o);
+    const auto losses = Losses(o.out);
+    double first = 0, last = 0;
+    for (int k = 0; k < 5; ++k) {
+      first += losses[k];
+      last += losses[losses.size() - 1 - k];
+    }
+    EXPECT_LT(last, first / (kind == "unet" ? 10 : 5))
+        << kind << ": from " << first / 5 << " to " << last / 5;
+  }
+}
+
+TEST_F(TrainerTest, ResumeContinuesTheSameLossCurve) {
+  TrainOptions full = Options("full");
+  Train(full);
+  const auto reference = Losses(full.out);
+  ASSERT_EQ(reference.size(), 8u);  // 2 epochs of 4 batches
+  TrainOptions part = Options("part");
+  part.stop_after = 5;  // as if killed after step 5 (checkpoints at 3 and 5)
+  Train(part);
+  part.stop_after = 0;
+  EXPECT_THROW(Train(part), InputError);  // a checkpoint exists and --resume was not given
+  part.resume = true;
+  const TrainSummary s = Train(part);
+  EXPECT_EQ(s.resumed_from, 5);
+  const auto resumed = Losses(part.out);
+  ASSERT_EQ(resumed.size(), reference.size());
+  for (size_t k = 0; k < reference.size(); ++k) {
+    EXPECT_NEAR(resumed[k], reference[k], 1e-5 * std::abs(reference[k]) + 1e-7) << "step " << k + 1;
+  }
+}
+
+TEST_F(TrainerTest, CheckpointRoundTripGivesIdenticalOutputs) {
+  TrainOptions o = Options("ckpt");
+  o.max_steps = 2;
+  Train(o);
+  LoadedModel a = LoadCheckpoint(o.out / "checkpoint.pt", torch::kCPU);
+  LoadedModel b = LoadCheckpoint(o.out / "checkpoint.pt", torch::kCPU);
+  EXPECT_EQ(a.step, 2);
+  DatasetReader val(root_ / "val");
+  const Sample s = val.Read(0);
+  EXPECT_EQ(RunModel(*a.model, s.blurred.data(), 64, 64, torch::kCPU),
+            RunModel(*b.model, s.blurred.data(), 64, 64, torch::kCPU));
+}
+
+TEST_F(TrainerTest, PredictionsPassTheVerifierAndValidationIsOrderAware) {
+  TrainOptions o = Options("pred");
+  o.max_steps = 2;
+  const TrainSummary s = Train(o);
+  EXPECT_EQ(s.validation.samples, 4);
+  EXPECT_TRUE(std::isfinite(s.validation.psnr_middle));
+  PredictOptions p;
+  p.model = o.out / "checkpoint.pt";
+  p.data = root_ / "val";
+  p.out = root_ / "predictions";
+  p.device = "cpu";
+  p.progress = false;
+  EXPECT_EQ(Predict(p).samples, 4);
+  const VerifyReport report = VerifyDataset(p.out);
+  EXPECT_TRUE(report.ok()) << (report.ok() ? "" : report.problems.front());
+  DatasetReader predictions(p.out);
+  EXPECT_EQ(predictions.spec().kind, DatasetKind::kPrediction);
+  EXPECT_EQ(predictions.Read(3).id, "m3");
+  // Info records size and speed beside the checkpoint; predictions made after it carry them.
+  InfoOptions info;
+  info.model = p.model;
+  info.device = "cpu";
+  info.sizes = {64};
+  const Json measured = Info(info);
+  EXPECT_GT(measured.at("parameters").get<int64_t>(), 1000);
+  EXPECT_GT(measured.at("fps").at("64").get<double>(), 0.0);
+  fs::remove_all(p.out);
+  Predict(p);
+  EXPECT_EQ(DatasetReader(p.out).spec().params.at("model").at("parameters"), measured.at("parameters"));
+}
+
+TEST_F(TrainerTest, BadInputGivesClearErrors) {
+  TrainOptions o = Options("bad");
+  o.data = root_ / "missing";
+  EXPECT_THROW(Train(o), InputError);
+  // F mismatch between the data and a model.
+  testing::WriteMovingSquares(root_ / "five", 4, 5, 64, 3);
+  o = Options("f3");
+  o.max_steps = 1;
+  Train(o);
+  PredictOptions p;
+  p.model = o.out / "checkpoint.pt";
+  p.data = root_ / "five";
+  p.out = root_ / "p5";
+  p.device = "cpu";
+  p.progress = false;
+  try {
+    Predict(p);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("5 frames per sample"), std::string::npos) << e.what();
+  }
+  o = Options("f3");
+  o.data = root_ / "five";
+  o.validation.clear();
+  o.resume = true;
+  EXPECT_THROW(Train(o), InputError);  // the checkpoint holds a 3-frame model
+  // A corrupt checkpoint.
+  WriteFileAtomic(root_ / "corrupt.pt", "not a checkpoint at all");
+  try {
+    LoadCheckpoint(root_ / "corrupt.pt", torch::kCPU);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt.pt"), std::string::npos);
+  }
+  // CUDA where there is none.
+  if (!torch::cuda::is_available()) EXPECT_THROW(ResolveDevice("cuda"), InputError);
+  EXPECT_THROW(ResolveDevice("tpu"), InputError);
+}
+
+}  // namespace
+}  // namespace blurkit::train
