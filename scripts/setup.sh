@@ -19,13 +19,15 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# Build tools and libraries (core: HDF5, JSON, OpenSSL; synth: OpenCV, TBB, Eigen, Boost), the
+# Build tools and libraries (core: HDF5, JSON, OpenSSL; synth and bench: OpenCV, TBB, Eigen, Boost;
+# train: LibTorch 1.13, CPU), the
 # test and benchmark frameworks, jq for the scripts, and Python's h5py/OpenCV for the tests that
 # check what Python users see (scikit-image: the reference the SSIM is checked against).
 packages=(
   build-essential cmake pkg-config git ca-certificates jq
   libhdf5-dev nlohmann-json3-dev libssl-dev
-  libopencv-dev libtbb-dev libeigen3-dev libboost-program-options-dev
+  libopencv-dev libtbb-dev libeigen3-dev libboost-program-options-dev zlib1g-dev
+  libtorch-dev
   libgtest-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-opencv python3-skimage
 )

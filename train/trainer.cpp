@@ -340,6 +340,7 @@ TrainSummary Train(const TrainOptions& options) {
     char note[96];
     std::snprintf(note, sizeof(note), " loss %.4f, %.1f samples/s", loss, rate);
     progress.Advance(1, note);
+    if (step % 10 == 0) log.flush();
     const bool budget = (options.max_minutes > 0 && seconds >= 60 * options.max_minutes) ||
                         (options.stop_after > 0 && step - first_step >= options.stop_after);
     if (step % options.checkpoint_every == 0) {
