@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -60,7 +61,11 @@ void Progress::Finish() {
 void Progress::Print(bool final_line) {
   const double elapsed = ElapsedSeconds();
   const double rate = elapsed > 0 ? done_ / elapsed : 0;
-  const double eta = rate > 0 ? (total_ - done_) / rate : NAN;
+  double eta = rate > 0 ? (total_ - done_) / rate : NAN;
+  if (budget_seconds_ > 0) {
+    const double left = std::max(0.0, budget_seconds_ - elapsed);
+    eta = std::isfinite(eta) ? std::min(eta, left) : left;
+  }
   char line[512];
   if (tty_) {
     constexpr int kWidth = 28;

@@ -564,19 +564,22 @@ void ShuffleInPlace(std::vector<T>& values, RandomStream& rng) {
 }
 }  // namespace
 
-std::vector<int64_t> DatasetReader::ShuffledOrder(uint64_t seed, uint64_t epoch) const {
+std::vector<int64_t> DatasetReader::ShuffledOrder(uint64_t seed, uint64_t epoch, int window) const {
+  if (window < 1) throw InputError(Msg() << "shuffle window must be >= 1 shard, got " << window);
   RandomStream rng(seed, RandomPurpose::kShuffle, epoch);
   std::vector<size_t> shard_order(index_.shards.size());
   std::iota(shard_order.begin(), shard_order.end(), size_t{0});
   ShuffleInPlace(shard_order, rng);
   std::vector<int64_t> order;
   order.reserve(index_.num_samples);
-  for (size_t s : shard_order) {
-    const ShardEntry& entry = index_.shards[s];
-    std::vector<int64_t> within(entry.num_samples);
-    std::iota(within.begin(), within.end(), entry.first_sample);
-    ShuffleInPlace(within, rng);
-    order.insert(order.end(), within.begin(), within.end());
+  for (size_t g = 0; g < shard_order.size(); g += window) {
+    std::vector<int64_t> group;
+    for (size_t s = g; s < std::min(shard_order.size(), g + window); ++s) {
+      const ShardEntry& entry = index_.shards[shard_order[s]];
+      for (int64_t i = 0; i < entry.num_samples; ++i) group.push_back(entry.first_sample + i);
+    }
+    ShuffleInPlace(group, rng);
+    order.insert(order.end(), group.begin(), group.end());
   }
   return order;
 }

@@ -13,6 +13,9 @@ void LoaderOptions::Check() const {
                            << crop);
   }
   if (workers < 1) throw InputError(Msg() << "--workers must be positive, got " << workers);
+  if (shuffle_shards < 1) {
+    throw InputError(Msg() << "--shuffle-shards must be positive, got " << shuffle_shards);
+  }
   if (prefetch < 1) throw InputError(Msg() << "prefetch must be positive, got " << prefetch);
 }
 
@@ -121,7 +124,7 @@ void Loader::Stop() {
 void Loader::StartEpoch(int64_t epoch, int64_t first) {
   Stop();
   epoch_ = epoch;
-  order_ = options_.shuffle ? reader_->ShuffledOrder(options_.seed, epoch) : std::vector<int64_t>();
+  order_ = options_.shuffle ? reader_->ShuffledOrder(options_.seed, epoch, options_.shuffle_shards) : std::vector<int64_t>();
   if (!options_.shuffle) {
     for (int64_t i = 0; i < reader_->size(); ++i) order_.push_back(i);
   }

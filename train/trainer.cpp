@@ -286,6 +286,9 @@ TrainSummary Train(const TrainOptions& options) {
                         {"batch", options.loader.batch},
                         {"crop", options.loader.crop},
                         {"seed", options.loader.seed},
+                        {"shuffle_shards", options.loader.shuffle_shards},
+                        {"flips", options.loader.flips},
+                        {"time_reversal", options.loader.time_reversal},
                         {"scale_weights", options.loss.scale_weights},
                         {"consistency", options.loss.consistency},
                         {"penalty", options.loss.penalty},
@@ -306,6 +309,7 @@ TrainSummary Train(const TrainOptions& options) {
   };
 
   Progress progress("train " + model_options.kind, total - step, "steps", options.progress);
+  if (options.max_minutes > 0) progress.SetTimeBudget(60 * options.max_minutes);
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

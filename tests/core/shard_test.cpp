@@ -178,6 +178,26 @@ TEST_F(ShardTest, DatasetReaderReadsAcrossShardsAndShufflesByShard) {
   EXPECT_NE(order, reader.ShuffledOrder(1, 1));
 }
 
+TEST_F(ShardTest, ShuffleWindowMixesSamplesOfSeveralShards) {
+  const DatasetSpec spec = SmallSpec();
+  WriteDataset(spec, 40, 4);  // 10 shards of 4
+  DatasetReader reader(dir_);
+  // A window of 5 shards: the first 20 samples come from exactly 5 shards, mixed.
+  const auto order = reader.ShuffledOrder(3, 0, 5);
+  ASSERT_EQ(std::set<int64_t>(order.begin(), order.end()).size(), 40u);
+  std::set<int64_t> first_shards, second_shards;
+  for (size_t k = 0; k < 20; ++k) first_shards.insert(order[k] / 4);
+  for (size_t k = 20; k < 40; ++k) second_shards.insert(order[k] / 4);
+  EXPECT_EQ(first_shards.size(), 5u);
+  EXPECT_EQ(second_shards.size(), 5u);
+  int switches = 0;
+  for (size_t k = 1; k < order.size(); ++k) switches += (order[k] / 4 != order[k - 1] / 4);
+  EXPECT_GT(switches, 20);  // one shard at a time would switch 9 times
+  // A window as large as the dataset is a full shuffle; the order is still seeded.
+  EXPECT_EQ(reader.ShuffledOrder(3, 0, 10), reader.ShuffledOrder(3, 0, 10));
+  EXPECT_THROW(reader.ShuffledOrder(3, 0, 0), InputError);
+}
+
 TEST_F(ShardTest, VerifyPassesOnGoodDatasetAndNamesDamagedShard) {
   const DatasetSpec spec = SmallSpec();
   const DatasetIndex index = WriteDataset(spec, 6, 3);

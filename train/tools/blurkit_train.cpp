@@ -75,6 +75,9 @@ int TrainMain(int argc, char** argv) {
       ("no-flips", "no random flips")
       ("no-time-reversal", "no random reversal of the frame order")
       ("workers", po::value(&o.loader.workers)->default_value(2), "threads assembling batches")
+      ("shuffle-shards", po::value(&o.loader.shuffle_shards)->default_value(16),
+       "shards whose samples are mixed at a time (1 = one shard at a time; a batch then holds "
+       "one source)")
       ("checkpoint-every", po::value(&o.checkpoint_every)->default_value(200), "steps between checkpoints")
       ("val-samples", po::value(&o.validation_samples)->default_value(0), "validate on N samples (0 = all)")
       ("resume", po::bool_switch(&o.resume), "continue the run in --out from its checkpoint")

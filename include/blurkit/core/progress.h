@@ -18,6 +18,9 @@ class Progress {
   void Advance(int64_t count = 1, const std::string& note = "");
   void Finish();
   double ElapsedSeconds() const;
+  // A run that stops after a time budget (blurkit-train --max-minutes): the ETA is at most the
+  // budget left, whatever the item count says.
+  void SetTimeBudget(double seconds) { budget_seconds_ = seconds; }
 
  private:
   void Print(bool final_line);
@@ -25,6 +28,7 @@ class Progress {
   int64_t total_, done_ = 0;
   bool enabled_, tty_, finished_ = false;
   int last_decile_ = -1;
+  double budget_seconds_ = 0;
   std::chrono::steady_clock::time_point start_, last_print_;
   std::mutex mutex_;
 };

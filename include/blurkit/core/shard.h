@@ -209,9 +209,11 @@ class DatasetReader {
   Sample Read(int64_t sample_index) const;
   // The ids of all samples, in dataset order (metadata only, no pixels).
   std::vector<std::string> SampleIds() const;
-  // A permutation of all sample indices for one epoch: the shards in a random order, and the
-  // samples of each shard in a random order, so a reader touches one shard at a time.
-  std::vector<int64_t> ShuffledOrder(uint64_t seed, uint64_t epoch) const;
+  // A permutation of all sample indices for one epoch: the shards in a random order, taken
+  // `window` at a time, and the samples of each group of shards in a random order. window = 1
+  // touches one shard at a time (streaming from slow storage); a larger window mixes sources in
+  // every batch, which training needs where one shard holds one source (one panorama, one clip).
+  std::vector<int64_t> ShuffledOrder(uint64_t seed, uint64_t epoch, int window = 1) const;
 
  private:
   const ShardReader& Shard(size_t position) const;

@@ -1,9 +1,9 @@
 // Batches for training, read from a shard dataset by worker threads ahead of the model.
 //
-// The order of an epoch is the reader's shard-level shuffle (shards in random order, samples of a
-// shard in random order), from (seed, epoch). Each sample gets a random crop, optional horizontal
-// and vertical flips and an optional reversal of time, applied identically to the blurred image
-// and all its sharp frames (a blurred image is the same played backwards). Every random choice of
+// The order of an epoch is the reader's windowed shuffle (shards in random order, taken
+// `shuffle_shards` at a time, their samples mixed), from (seed, epoch). Each sample gets a random
+// crop, optional horizontal and vertical flips and an optional reversal of time, applied
+// identically to the blurred image and all its sharp frames (a blurred image is the same played backwards). Every random choice of
 // batch k of epoch e comes from a stream of its own, so the batches do not depend on the number
 // of workers, and a resumed run continues with the same batches.
 #pragma once
@@ -29,6 +29,8 @@ struct LoaderOptions {
   bool flips = true;         // random horizontal and vertical flips
   bool time_reversal = true; // random reversal of the frame order
   bool shuffle = true;
+  int shuffle_shards = 16;   // shards mixed at a time (DatasetReader::ShuffledOrder's window): a
+                             // batch draws on that many sources, not one panorama or clip
   int workers = 2;           // threads assembling batches
   int prefetch = 4;          // batches ready ahead of the model
   bool pin_memory = false;   // page-locked batches for fast copies to a GPU
