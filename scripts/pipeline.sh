@@ -10,8 +10,9 @@
 #      baseline alongside.
 # Every stage is skipped when its output is complete and valid; an interrupted run continues.
 #
-# Usage: scripts/pipeline.sh [--out DIR] [--build DIR] [--train-minutes M] [--quick] [--fresh]
+# Usage: scripts/pipeline.sh [--out DIR] [--build DIR] [--train-minutes M] [--quick] [--fresh] [--quiet]
 #   --quick  CI size: a few samples and training steps (tests/demo/pipeline_test.sh)
+#   --quiet  no progress lines from the tools
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/runs/demo"
@@ -19,6 +20,7 @@ build="$root/build"
 minutes=4
 quick=0
 fresh=0
+quiet_flag=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift ;;
@@ -26,7 +28,8 @@ while [ $# -gt 0 ]; do
     --train-minutes) minutes=$2; shift ;;
     --quick) quick=1 ;;
     --fresh) fresh=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --quiet) quiet_flag=1 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "pipeline: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -41,8 +44,9 @@ done
 mkdir -p "$out"
 stage() { echo; echo "== $* =="; stage_start=$(date +%s); }
 took() { echo "-- took $(( $(date +%s) - stage_start )) s"; }
+# Progress: a bar on a terminal, a line every 15 s in a log (--quiet: none).
 quiet=()
-[ -t 2 ] || quiet=(--quiet)
+[ $quiet_flag -eq 0 ] || quiet=(--quiet)
 
 # Sizes: the demo's, or CI's.
 if [ $quick -eq 1 ]; then
@@ -117,6 +121,11 @@ cat > "$out/matrix.json" <<JSON
 }
 JSON
 "$bench" matrix --config "$out/matrix.json" --out "$out/report" "${quiet[@]}"
+# The README's picture: a blurred test image beside the frames the panorama model recovered.
+rm -rf "$out/report/example"
+"$synth" shards export "$out/pred/panorama_on_panorama" --count 1 --out "$out/report/example" >/dev/null
+mv "$(ls "$out"/report/example/*.png | head -n 1)" "$out/report/example.png"
+rm -rf "$out/report/example"
 took
 echo
 echo "pipeline: report $out/report/report.html (tables in $out/report/*.md, .csv, .json, .tex)"

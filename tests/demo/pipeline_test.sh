@@ -18,7 +18,7 @@ else
 fi
 r="$work/demo/report"
 for f in matrix.md matrix.csv matrix.json matrix.tex positions_panorama.md positions_video.json \
-         blur_size_panorama.svg blur_size_video.csv report.html; do
+         blur_size_panorama.svg blur_size_video.csv report.html example.png; do
   [ -s "$r/$f" ] && pass "$f written" || fail "$f missing"
 done
 # The matrix: three rows (two models and the baseline), every cell a number.
