@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
   }
   benchmark::RegisterBenchmark("BM_ShardBatch", BM_ShardBatch)->UseRealTime()->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("BM_PngBatch", BM_PngBatch)->UseRealTime()->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("BM_Loader", BM_Loader)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("BM_Loader", BM_Loader)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());
   benchmark::RunSpecifiedBenchmarks();
