@@ -55,7 +55,7 @@ if [ $quick -eq 1 ]; then
   train_budget=(--max-steps 3 --batch 4 --crop 64 --val-samples 4 --checkpoint-every 2)
 else
   pano_train=(); pano_test=(); video_train=(); video_test=()
-  train_budget=(--max-minutes "$minutes" --epochs 1000 --batch 8 --crop 96 --val-samples 64)
+  train_budget=(--max-minutes "$minutes" --epochs 1000 --batch 8 --crop 64 --val-samples 64)
 fi
 
 stage "datasets (data_manifests/demo_panorama.json, demo_video.json)"
@@ -79,7 +79,7 @@ for data in panorama video; do
   else
     resume=()
     [ -f "$run/checkpoint.pt" ] && resume=(--resume)
-    "$train" train --model motion --width 8 --lr 5e-4 --data "$out/${data}_train" \
+    "$train" train --model motion --width 8 --lr 1e-3 --data "$out/${data}_train" \
       --val "$out/${data}_test" --out "$run" --seed 1 "${train_budget[@]}" "${resume[@]}" "${quiet[@]}"
     "$train" info --model "$run/checkpoint.pt" >/dev/null
     touch "$run/done"
