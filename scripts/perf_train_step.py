@@ -6,9 +6,10 @@ convolutions, stride 2 then 1; a decoder of 4x4 stride-2 transposed convolutions
 connections and two 3x3 convolutions per block; LeakyReLU(0.2); F images as residuals of the
 blurred input), the same losses (photometric L1 with the full-scale weight 1, the time-symmetric
 penalty with weight 0.01; train/losses.cpp) and Adam (1e-4, 0.9, 0.999), on a random batch.
-Prints one JSON line: milliseconds per step (mean of the timed steps), samples/s, parameters.
+Prints one JSON line: milliseconds per step (the mean over --steps steps, in the fastest of
+--rounds rounds), samples/s, parameters.
 
-Usage: perf_train_step.py --width 8 --batch 8 --crop 128 --frames 3 [--steps 20] [--threads N]
+Usage: perf_train_step.py --width 8 --batch 8 --crop 128 --frames 3 [--steps 8] [--rounds 5] [--threads N]
 """
 import argparse
 import json
@@ -82,7 +83,8 @@ def main():
     p.add_argument('--batch', type=int, default=8)
     p.add_argument('--crop', type=int, default=128)
     p.add_argument('--frames', type=int, default=3)
-    p.add_argument('--steps', type=int, default=20)
+    p.add_argument('--steps', type=int, default=8)
+    p.add_argument('--rounds', type=int, default=5)
     p.add_argument('--threads', type=int, default=os.cpu_count())
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -101,10 +103,12 @@ def main():
 
     for _ in range(3):  # warm-up, as Google Benchmark's first iterations
         step()
-    start = time.perf_counter()
-    for _ in range(a.steps):
-        step()
-    ms = (time.perf_counter() - start) * 1000 / a.steps
+    ms = float('inf')
+    for _ in range(a.rounds):
+        start = time.perf_counter()
+        for _ in range(a.steps):
+            step()
+        ms = min(ms, (time.perf_counter() - start) * 1000 / a.steps)
     print(json.dumps({'ms_per_step': ms, 'samples_per_s': a.batch * 1000 / ms,
                       'parameters': sum(t.numel() for t in model.parameters()),
                       'threads': torch.get_num_threads(), 'torch': torch.__version__}))
