@@ -276,7 +276,10 @@ TrainSummary Train(const TrainOptions& options) {
   }
   model->train();
 
-  Loader loader(reader, options.loader);
+  // Batches for a GPU are page-locked, so that their copies run asynchronously.
+  LoaderOptions loader_options = options.loader;
+  loader_options.pin_memory = loader_options.pin_memory || device.is_cuda();
+  Loader loader(reader, loader_options);
   const int64_t per_epoch = loader.BatchesPerEpoch();
   int64_t total = options.epochs * per_epoch;
   if (options.max_steps > 0) total = std::min(total, options.max_steps);
