@@ -64,16 +64,18 @@ printf "%-34s %12.1f %12s %12s\n" "motion 8/8/128/3 (reference)" "$motion" "-" "
 echo "(ratio = blurkit time / PyTorch time; target <= 1.0)"
 
 echo "== training batches: shards against PNG files, one thread =="
-printf "%-40s %14s %14s %10s %16s\n" "dataset" "shards smp/s" "PNG smp/s" "ratio" "loader 2 workers"
+printf "%-40s %14s %14s %10s %12s %12s\n" "dataset" "shards smp/s" "PNG smp/s" "ratio" "loader 1 wk" "loader 2 wk"
 run_loader() {  # label dataset crop batch
   "$bin" "$2" --crop "$3" --batch "$4" --benchmark_filter='BM_(ShardBatch|PngBatch|Loader)' \
     --benchmark_min_time=2 --benchmark_format=json > "$work/loader.json" 2>/dev/null
-  local shard png loader
-  shard=$(jq '.benchmarks[] | select(.name | startswith("BM_ShardBatch")) | .samples_per_s' "$work/loader.json")
-  png=$(jq '.benchmarks[] | select(.name | startswith("BM_PngBatch")) | .samples_per_s' "$work/loader.json")
-  loader=$(jq '.benchmarks[] | select(.name | startswith("BM_Loader")) | .samples_per_s' "$work/loader.json")
-  awk -v n="$1" -v s="$shard" -v p="$png" -v l="$loader" \
-    'BEGIN { printf "%-40s %14.1f %14.1f %9.1fx %16.1f\n", n, s, p, s / p, l }'
+  local shard png loader1 loader2
+  rate_of() { jq --arg n "$1" '.benchmarks[] | select(.name == $n) | .samples_per_s' "$work/loader.json"; }
+  shard=$(rate_of BM_ShardBatch/real_time)
+  png=$(rate_of BM_PngBatch/real_time)
+  loader1=$(rate_of BM_Loader/1/real_time)
+  loader2=$(rate_of BM_Loader/2/real_time)
+  awk -v n="$1" -v s="$shard" -v p="$png" -v l1="$loader1" -v l2="$loader2" \
+    'BEGIN { printf "%-40s %14.1f %14.1f %9.1fx %12.1f %12.1f\n", n, s, p, s / p, l1, l2 }'
 }
 run_loader "panorama 128x128 F=3, crop 128, batch 8" "$work/pano" 128 8
 run_loader "video 1280x720 F=7, crop 256, batch 4" "$work/video" 256 4

@@ -85,7 +85,7 @@ LoaderOptions BatchOptions() {
 
 void BM_ShardBatch(benchmark::State& state) {
   const LoaderOptions options = BatchOptions();
-  const std::vector<int64_t> order = g_reader->ShuffledOrder(options.seed, 0);
+  const std::vector<int64_t> order = g_reader->ShuffledOrder(options.seed, 0, options.shuffle_shards);
   const int64_t batches = g_reader->size() / options.batch;
   int64_t k = 0;
   for (auto _ : state) {
@@ -96,29 +96,22 @@ void BM_ShardBatch(benchmark::State& state) {
                                                        benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// The PNG baseline: the same samples, crops, flips and float conversion, from files.
+// The PNG baseline: the same samples, crops, flips and float conversion (the loader's own
+// Rgb8ToChw), from files.
 void PngInto(const fs::path& file, int top, int left, int size, bool flip_h, bool flip_v, float* chw) {
-  cv::Mat bgr = cv::imread(file.string(), cv::IMREAD_COLOR);
+  const cv::Mat bgr = cv::imread(file.string(), cv::IMREAD_COLOR);
   if (bgr.empty()) throw std::runtime_error(file.string() + ": cannot read");
-  cv::Mat crop = bgr(cv::Rect(left, top, size, size));
-  if (flip_h || flip_v) cv::flip(crop, crop, flip_h && flip_v ? -1 : (flip_h ? 1 : 0));
-  const size_t plane = static_cast<size_t>(size) * size;
-  for (int y = 0; y < size; ++y) {
-    const uint8_t* row = crop.ptr<uint8_t>(y);
-    for (int x = 0; x < size; ++x) {
-      const size_t p = static_cast<size_t>(y) * size + x;
-      chw[p] = row[3 * x + 2] / 255.0f;
-      chw[plane + p] = row[3 * x + 1] / 255.0f;
-      chw[2 * plane + p] = row[3 * x] / 255.0f;
-    }
-  }
+  cv::Mat rgb;
+  cv::cvtColor(bgr(cv::Rect(left, top, size, size)), rgb, cv::COLOR_BGR2RGB);
+  if (flip_h || flip_v) cv::flip(rgb, rgb, flip_h && flip_v ? -1 : (flip_h ? 1 : 0));
+  Rgb8ToChw(rgb.data, size, size, chw);
 }
 
 void BM_PngBatch(benchmark::State& state) {
   const LoaderOptions options = BatchOptions();
   const DatasetSpec& spec = g_reader->spec();
   const int f = spec.frames, c = options.crop;
-  const std::vector<int64_t> order = g_reader->ShuffledOrder(options.seed, 0);
+  const std::vector<int64_t> order = g_reader->ShuffledOrder(options.seed, 0, options.shuffle_shards);
   const int64_t batches = g_reader->size() / options.batch;
   int64_t k = 0;
   for (auto _ : state) {

@@ -3,9 +3,10 @@
 // The order of an epoch is the reader's windowed shuffle (shards in random order, taken
 // `shuffle_shards` at a time, their samples mixed), from (seed, epoch). Each sample gets a random
 // crop, optional horizontal and vertical flips and an optional reversal of time, applied
-// identically to the blurred image and all its sharp frames (a blurred image is the same played backwards). Every random choice of
-// batch k of epoch e comes from a stream of its own, so the batches do not depend on the number
-// of workers, and a resumed run continues with the same batches.
+// identically to the blurred image and all its sharp frames (a blurred image is the same played
+// backwards). Every random choice of batch k of epoch e comes from a stream of its own, so the
+// batches do not depend on the number of workers, and a resumed run continues with the same
+// batches.
 #pragma once
 
 #include <torch/torch.h>
