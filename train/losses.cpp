@@ -12,6 +12,9 @@ void LossOptions::Check() const {
     if (!(w >= 0)) throw InputError("--scale-weights must be >= 0");
   }
   if (!(consistency >= 0) || !(penalty >= 0)) throw InputError("loss weights must be >= 0");
+  if (distance != "l1" && distance != "charbonnier" && distance != "l2") {
+    throw InputError("--loss must be l1, charbonnier or l2, got '" + distance + "'");
+  }
 }
 
 namespace {
@@ -24,8 +27,14 @@ Tensor Downsample(const Tensor& frame, const Tensor& like) {
 }
 
 // Per-sample photometric loss (B,) of frames in the given order of ground truth indices.
+Tensor Distance(const Tensor& d, const std::string& distance) {
+  if (distance == "charbonnier") return (d * d + 1e-6).sqrt();
+  if (distance == "l2") return d * d;
+  return d.abs();
+}
+
 Tensor PerSample(const ModelOutput& output, const Tensor& sharp, const std::vector<double>& weights,
-                 bool reverse) {
+                 bool reverse, const std::string& distance) {
   const int64_t frames = sharp.size(1);
   Tensor total = torch::zeros({sharp.size(0)}, sharp.options());
   for (int64_t j = 0; j < frames; ++j) {
@@ -37,7 +46,7 @@ Tensor PerSample(const ModelOutput& output, const Tensor& sharp, const std::vect
       const size_t wi = weights.size() - n + s;
       const double w = wi < weights.size() ? weights[wi] : 0.0;
       if (w == 0) continue;
-      const Tensor diff = (scales[s] - Downsample(truth, scales[s])).abs();
+      const Tensor diff = Distance(scales[s] - Downsample(truth, scales[s]), distance);
       total = total + w * diff.mean({1, 2, 3});
     }
   }
@@ -47,10 +56,11 @@ Tensor PerSample(const ModelOutput& output, const Tensor& sharp, const std::vect
 }  // namespace
 
 Tensor MultiScalePhotometric(const ModelOutput& output, const Tensor& sharp,
-                             const std::vector<double>& scale_weights, bool order_invariant) {
-  const Tensor forward = PerSample(output, sharp, scale_weights, false);
+                             const std::vector<double>& scale_weights, bool order_invariant,
+                             const std::string& distance) {
+  const Tensor forward = PerSample(output, sharp, scale_weights, false, distance);
   if (!order_invariant) return forward.mean();
-  const Tensor backward = PerSample(output, sharp, scale_weights, true);
+  const Tensor backward = PerSample(output, sharp, scale_weights, true, distance);
   return torch::minimum(forward, backward).mean();
 }
 
@@ -80,7 +90,8 @@ Tensor SymmetricPenalty(const ModelOutput& output, const Tensor& sharp) {
 
 LossTerms ComputeLoss(const ModelOutput& output, const Tensor& sharp, const LossOptions& options) {
   LossTerms terms;
-  terms.photometric = MultiScalePhotometric(output, sharp, options.scale_weights, options.order_invariant);
+  terms.photometric =
+      MultiScalePhotometric(output, sharp, options.scale_weights, options.order_invariant, options.distance);
   terms.consistency = TransformationConsistency(output);
   terms.penalty = SymmetricPenalty(output, sharp);
   terms.total = terms.photometric + options.consistency * terms.consistency +

@@ -1,5 +1,6 @@
 #include "blurkit/train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -43,8 +44,25 @@ void TrainOptions::Check() const {
   if (!(learning_rate > 0)) throw InputError("--lr must be positive");
   if (max_steps < 0 || max_minutes < 0 || stop_after < 0) throw InputError("budgets must be >= 0");
   if (checkpoint_every < 1) throw InputError("--checkpoint-every must be positive");
+  if (schedule != "paper" && schedule != "cosine" && schedule != "constant") {
+    throw InputError("--schedule must be paper, cosine or constant, got '" + schedule + "'");
+  }
+  if (warmup < 0) throw InputError("--warmup must be >= 0");
+  if (validate_every < 0) throw InputError("--val-every must be >= 0");
   loss.Check();
   loader.Check();
+}
+
+double LearningRate(const TrainOptions& options, int64_t step, double fraction) {
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  double factor = 1.0;
+  if (options.schedule == "paper") {
+    factor = fraction >= 0.75 ? 0.25 : fraction >= 0.5 ? 0.5 : 1.0;
+  } else if (options.schedule == "cosine") {
+    factor = 0.5 * (1.0 + std::cos(M_PI * fraction));
+  }
+  if (options.warmup > 0 && step < options.warmup) factor *= double(step + 1) / options.warmup;
+  return options.learning_rate * factor;
 }
 
 namespace {
@@ -202,6 +220,7 @@ LoadedModel LoadCheckpoint(const fs::path& file, torch::Device device) {
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
     loaded.model->load(model_archive);
+    loaded.model->ApplyLayout();
   } catch (const c10::Error& e) {
     throw InputError(Msg() << file.string() << ": the weights do not fit a " << loaded.options.kind
                            << " model of width " << loaded.options.width << " (damaged?)");
@@ -246,6 +265,7 @@ TrainSummary Train(const TrainOptions& options) {
                                                         .betas(std::make_tuple(0.9, 0.999)));
   TrainSummary summary;
   int64_t step = 0;
+  double seconds_before = 0;  // training time of the sessions before a resumed one
   if (fs::exists(checkpoint)) {
     if (!options.resume) {
       throw InputError(Msg() << checkpoint.string()
@@ -264,15 +284,19 @@ TrainSummary Train(const TrainOptions& options) {
     torch::serialize::InputArchive model_archive, optimizer_archive;
     archive.read("model", model_archive);
     model->load(model_archive);
+    model->ApplyLayout();
     archive.read("optimizer", optimizer_archive);
     optimizer.load(optimizer_archive);
     step = meta.value("step", int64_t{0});
+    seconds_before = meta.value("train_seconds", 0.0);
     summary.resumed_from = step;
     TruncateLog(train_log, step);
     TruncateLog(val_log, step);
   } else {
     WriteFileAtomic(train_log, "step,epoch,lr,loss,photometric,consistency,penalty,samples_per_s\n");
-    WriteFileAtomic(val_log, "step,epoch,psnr_middle,psnr_others,samples\n");
+    // train_seconds: wall time spent in training steps, validation excluded (learning curves
+    // against time: scripts/learning_curves.sh).
+    WriteFileAtomic(val_log, "step,epoch,psnr_middle,psnr_others,samples,train_seconds\n");
   }
   model->train();
 
@@ -286,6 +310,9 @@ TrainSummary Train(const TrainOptions& options) {
   Json extra{{"train", {{"data", options.data.string()},
                         {"epochs", options.epochs},
                         {"lr", options.learning_rate},
+                        {"schedule", options.schedule},
+                        {"warmup", options.warmup},
+                        {"loss", options.loss.distance},
                         {"batch", options.loader.batch},
                         {"crop", options.loader.crop},
                         {"seed", options.loader.seed},
@@ -296,36 +323,45 @@ TrainSummary Train(const TrainOptions& options) {
                         {"consistency", options.loss.consistency},
                         {"penalty", options.loss.penalty},
                         {"order_invariant", options.loss.order_invariant}}}};
-  auto save = [&](int64_t at) {
-    extra["epoch"] = at / per_epoch;
-    extra["batch_in_epoch"] = at % per_epoch;
-    SaveCheckpoint(checkpoint, *model, &optimizer, {at, model_options, extra});
-  };
 
   std::ofstream log(train_log, std::ios::app), vlog(val_log, std::ios::app);
-  auto validate = [&](int64_t at) {
-    if (!validation) return;
-    summary.validation = Validate(*model, *validation, device, options.validation_samples);
-    vlog << at << "," << at / per_epoch << "," << Csv(summary.validation.psnr_middle) << ","
-         << Csv(summary.validation.psnr_others) << "," << summary.validation.samples << "\n";
-    vlog.flush();
-  };
-
-  Progress progress("train " + model_options.kind, total - step, "steps", options.progress);
-  if (options.max_minutes > 0) progress.SetTimeBudget(60 * options.max_minutes);
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
+  double validation_seconds = 0;
+  auto train_seconds = [&] { return seconds_before + elapsed() - validation_seconds; };
+  auto save = [&](int64_t at) {
+    extra["epoch"] = at / per_epoch;
+    extra["batch_in_epoch"] = at % per_epoch;
+    extra["train_seconds"] = train_seconds();
+    SaveCheckpoint(checkpoint, *model, &optimizer, {at, model_options, extra});
+  };
+  auto validate = [&](int64_t at) {
+    if (!validation) return;
+    const double begin = elapsed();
+    summary.validation = Validate(*model, *validation, device, options.validation_samples);
+    validation_seconds += elapsed() - begin;
+    vlog << at << "," << at / per_epoch << "," << Csv(summary.validation.psnr_middle) << ","
+         << Csv(summary.validation.psnr_others) << "," << summary.validation.samples << ","
+         << Csv(train_seconds()) << "\n";
+    vlog.flush();
+  };
+  // A new run is validated before its first step too: the untrained model predicts the blurred
+  // input, so the first row of val_log.csv is the floor that the curve rises from.
+  if (step == 0) validate(0);
+
+  Progress progress("train " + model_options.kind, total - step, "steps", options.progress);
+  if (options.max_minutes > 0) progress.SetTimeBudget(60 * options.max_minutes);
   const int64_t first_step = step;
   if (step < total) loader.StartEpoch(step / per_epoch, step % per_epoch);
   while (step < total) {
     std::optional<Batch> batch = loader.Next();
     BLURKIT_CHECK(batch) << "loader ended early at step " << step;
-    // Learning rate halved at 50% and 75% of the run (steps, or the time budget if that binds).
+    // The schedule follows the fraction of the run done (steps, or the time budget if that binds).
     double fraction = double(step) / total;
     if (options.max_minutes > 0) fraction = std::max(fraction, elapsed() / (60 * options.max_minutes));
-    const double lr = options.learning_rate * (fraction >= 0.75 ? 0.25 : fraction >= 0.5 ? 0.5 : 1.0);
+    const double lr = LearningRate(options, step, fraction);
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     }
@@ -354,10 +390,9 @@ TrainSummary Train(const TrainOptions& options) {
       log.flush();
       save(step);
     }
-    if (step % per_epoch == 0) {
-      validate(step);
-      if (step < total && !budget) loader.StartEpoch(step / per_epoch, 0);
-    }
+    const int64_t every = options.validate_every > 0 ? options.validate_every : per_epoch;
+    if (step % every == 0) validate(step);
+    if (step % per_epoch == 0 && step < total && !budget) loader.StartEpoch(step / per_epoch, 0);
     if (budget) {
       summary.stopped_by_budget = true;
       break;
@@ -366,7 +401,9 @@ TrainSummary Train(const TrainOptions& options) {
   progress.Finish();
   log.flush();
   save(step);
-  if (validation && step % per_epoch != 0) validate(step);
+  if (validation && step % (options.validate_every > 0 ? options.validate_every : per_epoch) != 0) {
+    validate(step);
+  }
   summary.steps = step;
   summary.seconds = elapsed();
   summary.samples_per_second = (step - first_step) * options.loader.batch / std::max(summary.seconds, 1e-9);

@@ -49,6 +49,58 @@ TEST(Model, UntrainedModelsPredictTheBlurredInput) {
   }
 }
 
+TEST(Model, FastPathEqualsTheReferenceInOutputsAndGradients) {
+  // The default path (channels-last tensors, transposed convolutions as sub-pixel convolutions) and
+  // the reference path (plain NCHW LibTorch calls) compute the same function of the same weights.
+  torch::set_num_threads(2);
+  for (const std::string kind : {"motion", "unet"}) {
+    for (int frames : {3, 5}) {
+      auto fast = Make(kind, frames);
+      auto reference = Make(kind, frames);
+      reference->set_reference(true);
+      ASSERT_FALSE(fast->reference());
+      {
+        // Random weights everywhere (the residual heads start at zero), the same in both models.
+        torch::NoGradGuard no_grad;
+        torch::manual_seed(7);
+        auto a = fast->parameters(), b = reference->parameters();
+        ASSERT_EQ(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+          a[i].add_(0.05 * torch::randn_like(a[i]));
+          b[i].copy_(a[i]);
+        }
+      }
+      torch::manual_seed(8);
+      const torch::Tensor x = torch::rand({2, 3, 64, 96});
+      const torch::Tensor sharp = torch::rand({2, frames, 3, 64, 96});
+      const ModelOutput out_fast = fast->Forward(x), out_reference = reference->Forward(x);
+      for (int j = 0; j < frames; ++j) {
+        for (size_t s = 0; s < out_fast.images[j].size(); ++s) {
+          const double diff = (out_fast.images[j][s] - out_reference.images[j][s]).abs().max().item<double>();
+          EXPECT_LE(diff, 1e-5) << kind << " frame " << j << " scale " << s;
+        }
+        for (size_t s = 0; s < out_fast.thetas[j].size(); ++s) {
+          EXPECT_LE((out_fast.thetas[j][s] - out_reference.thetas[j][s]).abs().max().item<double>(), 1e-5);
+        }
+      }
+      LossOptions loss;
+      loss.order_invariant = true;
+      ComputeLoss(out_fast, sharp, loss).total.backward();
+      ComputeLoss(out_reference, sharp, loss).total.backward();
+      auto a = fast->named_parameters(), b = reference->named_parameters();
+      int compared = 0;
+      for (const auto& item : a) {
+        const torch::Tensor ga = item.value().grad(), gb = b[item.key()].grad();
+        ASSERT_TRUE(ga.defined() && gb.defined()) << item.key();
+        const double scale = std::max(1.0, gb.abs().max().item<double>());
+        EXPECT_LE((ga - gb).abs().max().item<double>(), 1e-5 * scale) << kind << " " << item.key();
+        ++compared;
+      }
+      EXPECT_EQ(compared, static_cast<int>(b.size()));
+    }
+  }
+}
+
 TEST(Model, GradientsReachEveryPart) {
   auto model = Make("motion", 3);
   // Move the zero-initialised residual heads off zero first, as one optimizer step does, so that

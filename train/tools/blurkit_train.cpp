@@ -59,7 +59,13 @@ int TrainMain(int argc, char** argv) {
       ("batch", po::value(&o.loader.batch)->default_value(8), "mini-batch size (paper: 8 panorama, 4 video)")
       ("crop", po::value(&o.loader.crop)->default_value(128), "square training crops, a multiple of 32")
       ("lr", po::value(&o.learning_rate)->default_value(1e-4),
-       "Adam learning rate (betas 0.9, 0.999), halved at 50% and 75% of the run")
+       "peak Adam learning rate (betas 0.9, 0.999)")
+      ("schedule", po::value(&o.schedule)->default_value("paper"),
+       "learning-rate schedule: paper (halved at 50% and 75% of the run), cosine (to zero) or "
+       "constant")
+      ("warmup", po::value(&o.warmup)->default_value(0), "steps of linear learning-rate warm-up")
+      ("loss", po::value(&o.loss.distance)->default_value("l1"),
+       "photometric distance: l1 (the paper's), charbonnier or l2")
       ("max-steps", po::value(&o.max_steps)->default_value(0), "stop after N steps (0 = all epochs)")
       ("max-minutes", po::value(&o.max_minutes)->default_value(0.0),
        "stop after this many minutes (0 = none); the schedule follows the budget")
@@ -80,6 +86,8 @@ int TrainMain(int argc, char** argv) {
        "one source)")
       ("checkpoint-every", po::value(&o.checkpoint_every)->default_value(200), "steps between checkpoints")
       ("val-samples", po::value(&o.validation_samples)->default_value(0), "validate on N samples (0 = all)")
+      ("val-every", po::value(&o.validate_every)->default_value(0),
+       "validate every N steps (0 = after every epoch)")
       ("resume", po::bool_switch(&o.resume), "continue the run in --out from its checkpoint")
       ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cuda")
       ("threads,j", po::value(&o.threads)->default_value(0), "CPU threads, 0 = all cores")

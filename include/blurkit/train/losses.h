@@ -14,6 +14,7 @@
 
 #include <torch/torch.h>
 
+#include <string>
 #include <vector>
 
 #include "blurkit/train/model.h"
@@ -26,6 +27,9 @@ struct LossOptions {
   double consistency = 0.01;  // lambda_c
   double penalty = 0.01;      // lambda_p
   bool order_invariant = false;
+  // The distance of the photometric loss: "l1" (the paper's), "charbonnier", sqrt(d^2 + 1e-6),
+  // which is smooth at zero, or "l2", d^2 (the squared error that PSNR measures).
+  std::string distance = "l1";
 
   void Check() const;  // throws InputError
 };
@@ -39,7 +43,8 @@ LossTerms ComputeLoss(const ModelOutput& output, const torch::Tensor& sharp,
                       const LossOptions& options);
 
 torch::Tensor MultiScalePhotometric(const ModelOutput& output, const torch::Tensor& sharp,
-                                    const std::vector<double>& scale_weights, bool order_invariant);
+                                    const std::vector<double>& scale_weights, bool order_invariant,
+                                    const std::string& distance = "l1");
 torch::Tensor TransformationConsistency(const ModelOutput& output);
 torch::Tensor SymmetricPenalty(const ModelOutput& output, const torch::Tensor& sharp);
 

@@ -26,7 +26,11 @@ struct TrainOptions {
   LossOptions loss;
   LoaderOptions loader;
   int epochs = 80;
-  double learning_rate = 1e-4;       // Adam (0.9, 0.999); halved at 50% and 75% of the run
+  double learning_rate = 1e-4;       // Adam (0.9, 0.999), peak rate
+  std::string schedule = "paper";    // "paper": halved at 50% and 75% of the run (the paper's
+                                     // epochs 40 and 60 of 80); "cosine": cosine decay to zero;
+                                     // "constant"
+  int64_t warmup = 0;                // steps of linear warm-up from 0 to the peak rate
   int64_t max_steps = 0;             // stop after this many steps (0 = all epochs)
   double max_minutes = 0;            // stop after this much time (0 = none); the schedule then
                                      // follows the fraction of the budget used
@@ -35,6 +39,7 @@ struct TrainOptions {
                                      // training in slices on preemptible machines)
   int64_t checkpoint_every = 200;    // steps between checkpoints
   int64_t validation_samples = 0;    // validate on the first N samples (0 = all)
+  int64_t validate_every = 0;        // validate every N steps (0 = after every epoch)
   std::string device = "auto";
   int threads = 0;
   bool resume = false;
@@ -42,6 +47,9 @@ struct TrainOptions {
 
   void Check() const;  // throws InputError
 };
+
+// The learning rate at `fraction` (0..1) of the run, after `step` steps.
+double LearningRate(const TrainOptions& options, int64_t step, double fraction);
 
 struct ValidationResult {
   int64_t samples = 0;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Learning curves on the demo's panorama data: `motion` (the paper's model) and `unet` (the
+# baseline), trained with the demo's settings (scripts/demo_settings.sh) for a step budget, side by
+# side with one thread each (the 2-core development machine), validated on the whole panorama test
+# set every --val-every steps. Writes, under --out:
+#   motion/, unet/      the runs (checkpoint.pt, train_log.csv, val_log.csv)
+#   curves.csv          validation PSNR (middle, others) and gain over the blurred-input floor
+#                       against steps and training seconds
+#   curves.svg          the same as a chart
+# An interrupted run continues where its last checkpoint left it (the same command).
+#
+# Usage: scripts/learning_curves.sh [--out DIR] [--steps N] [--val-every N] [--models "motion unet"]
+#   defaults: runs/curves, 3600 steps, validation every 240 steps, both models
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/runs/curves"
+steps=3600
+every=240
+models="motion unet"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out=$2; shift ;;
+    --steps) steps=$2; shift ;;
+    --val-every) every=$2; shift ;;
+    --models) models=$2; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "learning_curves: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+source "$root/scripts/demo_settings.sh"
+train="$root/build/train/blurkit-train"
+synth="$root/build/synth/blurkit-synth"
+[ -x "$train" ] && [ -x "$synth" ] || { echo "learning_curves: build first (scripts/setup.sh)" >&2; exit 1; }
+mkdir -p "$out"
+data="$root/runs/demo"
+for split in train test; do
+  "$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split $split \
+    --out "$data/panorama_$split" --quiet | tail -n 1
+done
+
+pids=()
+for model in $models; do
+  run="$out/$model"
+  resume=()
+  [ -f "$run/checkpoint.pt" ] && resume=(--resume)
+  if [ -f "$run/done" ]; then echo "learning_curves: $model trained already"; continue; fi
+  (
+    "$train" train --model "$model" "${demo_panorama_train[@]}" --data "$data/panorama_train" \
+      --val "$data/panorama_test" --out "$run" --max-steps "$steps" --val-every "$every" \
+      --checkpoint-every "$every" --threads 1 --workers 1 --quiet "${resume[@]}" > "$out/$model.log" 2>&1
+    touch "$run/done"
+    echo "learning_curves: $model: $(grep -m1 validation "$out/$model.log")"
+  ) &
+  pids+=($!)
+done
+status=0
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+[ $status -eq 0 ] || { echo "learning_curves: a run failed; see $out/*.log" >&2; exit 1; }
+names=()
+for model in $models; do names+=("$model=$out/$model"); done
+/usr/bin/python3 "$root/scripts/learning_curves.py" --out "$out" "${names[@]}"
