@@ -7,7 +7,8 @@
 #      charts and HTML report, with the blurred-input baseline alongside.
 # Every stage is skipped when its output is complete; --fresh starts over.
 #
-# Usage: scripts/demo.sh [--fresh] [--out DIR] [--train-minutes M]   (default: runs/demo, 4)
+# Usage: scripts/demo.sh [--fresh] [--out DIR] [--panorama-steps N] [--video-steps N]
+#   (defaults: runs/demo and the budgets of scripts/demo_settings.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 args=()
@@ -16,8 +17,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --fresh) args+=(--fresh) ;;
     --out) out=$2; args+=(--out "$2"); shift ;;
-    --train-minutes) args+=(--train-minutes "$2"); shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --panorama-steps|--video-steps) args+=("$1" "$2"); shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1" >&2; exit 2 ;;
   esac
   shift

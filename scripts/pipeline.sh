@@ -3,21 +3,26 @@
 # builds and fetches first, then runs this):
 #   1. four datasets from the demo manifests: panorama train/test (split by panorama) and video
 #      train/test (split by time), 3 sharp frames each;
-#   2. one small `motion` model trained on each training set, for a fixed budget of minutes;
+#   2. one small `motion` model trained on each training set, for a fixed budget of steps
+#      (scripts/demo_settings.sh: the same settings as scripts/learning_curves.sh);
 #   3. both models predict both test sets;
 #   4. blurkit-bench: the cross-dataset matrix (the paper's Table 4 in shape), per-position tables
 #      (Tables 1-2), PSNR against blur size (Fig. 6) and the HTML report, with the blurred-input
 #      baseline alongside.
 # Every stage is skipped when its output is complete and valid; an interrupted run continues.
 #
-# Usage: scripts/pipeline.sh [--out DIR] [--build DIR] [--train-minutes M] [--quick] [--fresh] [--quiet]
+# Usage: scripts/pipeline.sh [--out DIR] [--build DIR] [--panorama-steps N] [--video-steps N]
+#                            [--quick] [--fresh] [--quiet]
+#   --panorama-steps, --video-steps  training budgets (defaults: scripts/demo_settings.sh)
 #   --quick  CI size: a few samples and training steps (tests/demo/pipeline_test.sh)
 #   --quiet  no progress lines from the tools
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/runs/demo"
 build="$root/build"
-minutes=4
+source "$root/scripts/demo_settings.sh"
+pano_steps=$demo_panorama_steps
+video_steps=$demo_video_steps
 quick=0
 fresh=0
 quiet_flag=0
@@ -25,11 +30,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift ;;
     --build) build=$2; shift ;;
-    --train-minutes) minutes=$2; shift ;;
+    --panorama-steps) pano_steps=$2; shift ;;
+    --video-steps) video_steps=$2; shift ;;
     --quick) quick=1 ;;
     --fresh) fresh=1 ;;
     --quiet) quiet_flag=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "pipeline: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -52,10 +58,13 @@ quiet=()
 if [ $quick -eq 1 ]; then
   pano_train=(--samples 24); pano_test=(--samples 12)
   video_train=(--clip-range 0:0.25); video_test=(--clip-range 0.7:0.9)
-  train_budget=(--max-steps 3 --batch 4 --crop 64 --val-samples 4 --checkpoint-every 2)
+  pano_budget=(--max-steps 3 --val-samples 4 --checkpoint-every 2)
+  video_budget=("${pano_budget[@]}")
 else
   pano_train=(); pano_test=(); video_train=(); video_test=()
-  train_budget=(--max-minutes "$minutes" --epochs 1000 --batch 8 --crop 64 --val-samples 64)
+  # Validated on the whole test set four times in a run.
+  pano_budget=(--max-steps "$pano_steps" --epochs 100000 --val-every $(( (pano_steps + 3) / 4 )))
+  video_budget=(--max-steps "$video_steps" --epochs 100000 --val-every $(( (video_steps + 3) / 4 )))
 fi
 
 stage "datasets (data_manifests/demo_panorama.json, demo_video.json)"
@@ -79,8 +88,10 @@ for data in panorama video; do
   else
     resume=()
     [ -f "$run/checkpoint.pt" ] && resume=(--resume)
-    "$train" train --model motion --width 8 --lr 1e-3 --data "$out/${data}_train" \
-      --val "$out/${data}_test" --out "$run" --seed 1 "${train_budget[@]}" "${resume[@]}" "${quiet[@]}"
+    if [ $data = panorama ]; then settings=("${demo_panorama_train[@]}" "${pano_budget[@]}")
+    else settings=("${demo_video_train[@]}" "${video_budget[@]}"); fi
+    "$train" train --model motion --data "$out/${data}_train" --val "$out/${data}_test" --out "$run" \
+      --seed 1 "${settings[@]}" "${resume[@]}" "${quiet[@]}"
     "$train" info --model "$run/checkpoint.pt" >/dev/null
     touch "$run/done"
   fi
@@ -121,11 +132,10 @@ cat > "$out/matrix.json" <<JSON
 }
 JSON
 "$bench" matrix --config "$out/matrix.json" --out "$out/report" "${quiet[@]}"
-# The README's picture: a blurred test image beside the frames the panorama model recovered.
-rm -rf "$out/report/example"
-"$synth" shards export "$out/pred/panorama_on_panorama" --count 1 --out "$out/report/example" >/dev/null
-mv "$(ls "$out"/report/example/*.png | head -n 1)" "$out/report/example.png"
-rm -rf "$out/report/example"
+# The README's picture: a test sample picked by a rule (scripts/example_image.py), its ground truth
+# and the frames the panorama model recovered (docs/demo_example.png is a copy of it).
+/usr/bin/python3 "$root/scripts/example_image.py" --gt "$out/panorama_test" \
+  --pred "$out/pred/panorama_on_panorama" --out "$out/report/example.png"
 took
 echo
 echo "pipeline: report $out/report/report.html (tables in $out/report/*.md, .csv, .json, .tex)"

@@ -35,6 +35,21 @@ TEST(Losses, PhotometricIsTheWeightedL1AtEachScale) {
   EXPECT_GT(MultiScalePhotometric(reversed, sharp, {0.5, 1.0}, false).item<double>(), 0.5);
 }
 
+TEST(Losses, CharbonnierAndL2Distances) {
+  // The same case as above: errors 0.1, 0, 0.4 per frame, weights 0.5 and 1 (1.5 per frame).
+  const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
+                                            torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+  const ModelOutput out = Constant({0.3f, 0.5f, 0.5f});
+  const double l2 = MultiScalePhotometric(out, sharp, {0.5, 1.0}, false, "l2").item<double>();
+  EXPECT_NEAR(l2, 1.5 * (0.01 + 0 + 0.16) / 3, 1e-6);
+  const double charbonnier = MultiScalePhotometric(out, sharp, {0.5, 1.0}, false, "charbonnier").item<double>();
+  const double expected = 1.5 * (std::sqrt(0.01 + 1e-6) + std::sqrt(1e-6) + std::sqrt(0.16 + 1e-6)) / 3;
+  EXPECT_NEAR(charbonnier, expected, 1e-6);
+  LossOptions options;
+  options.distance = "l3";
+  EXPECT_THROW(options.Check(), InputError);
+}
+
 TEST(Losses, PenaltyIsMinusTheDistanceToTheTimeSymmetricFrame) {
   const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
                                             torch::full({1, 3, 4, 4}, 0.9f)}, 1);

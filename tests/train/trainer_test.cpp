@@ -6,6 +6,7 @@
 
 #include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
+#include "blurkit/core/frame_metrics.h"
 #include "test_data.h"
 
 namespace blurkit::train {
@@ -55,6 +56,62 @@ class TrainerTest : public ::testing::Test {
   }
   fs::path root_;
 };
+
+TEST(LearningRate, Schedules) {
+  TrainOptions o;
+  o.learning_rate = 1e-3;
+  // The paper's halvings at 50% and 75% of the run.
+  EXPECT_DOUBLE_EQ(LearningRate(o, 10, 0.49), 1e-3);
+  EXPECT_DOUBLE_EQ(LearningRate(o, 10, 0.5), 5e-4);
+  EXPECT_DOUBLE_EQ(LearningRate(o, 10, 0.8), 2.5e-4);
+  o.schedule = "cosine";
+  EXPECT_NEAR(LearningRate(o, 10, 0.0), 1e-3, 1e-15);
+  EXPECT_NEAR(LearningRate(o, 10, 0.5), 5e-4, 1e-15);
+  EXPECT_NEAR(LearningRate(o, 10, 1.0), 0.0, 1e-15);
+  o.schedule = "constant";
+  o.warmup = 4;
+  EXPECT_DOUBLE_EQ(LearningRate(o, 0, 0.0), 2.5e-4);  // step 0 of 4: a quarter
+  EXPECT_DOUBLE_EQ(LearningRate(o, 3, 0.1), 1e-3);
+  EXPECT_DOUBLE_EQ(LearningRate(o, 100, 0.9), 1e-3);
+  o.data = "d";
+  o.out = "o";
+  o.schedule = "linear";
+  EXPECT_THROW(o.Check(), InputError);
+}
+
+TEST_F(TrainerTest, ValidationStartsAtTheBlurredInputFloor) {
+  // The untrained model predicts the blurred input, so the first row of val_log.csv (step 0) is
+  // the floor, and a row follows every --val-every steps with the training time.
+  TrainOptions o = Options("floor");
+  o.max_steps = 4;
+  o.validate_every = 2;
+  Train(o);
+  std::ifstream in(root_ / "floor" / "val_log.csv");
+  std::string header, line;
+  std::getline(in, header);
+  EXPECT_EQ(header, "step,epoch,psnr_middle,psnr_others,samples,train_seconds");
+  std::vector<std::vector<double>> rows;
+  while (std::getline(in, line)) {
+    std::stringstream row(line);
+    std::string cell;
+    rows.emplace_back();
+    while (std::getline(row, cell, ',')) rows.back().push_back(std::stod(cell));
+  }
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][0], 0);
+  EXPECT_EQ(rows[1][0], 2);
+  EXPECT_EQ(rows[2][0], 4);
+  EXPECT_GT(rows[2][5], rows[1][5]);
+  // The floor is what blurred-input scores: the blurred image against the frames.
+  DatasetReader val(root_ / "val");
+  double middle = 0;
+  for (int64_t i = 0; i < val.size(); ++i) {
+    const Sample s = val.Read(i);
+    const int h = val.spec().height, w = val.spec().width;
+    middle += CappedPsnr(Psnr({s.blurred.data(), h, w}, {s.SharpFrame(1, val.spec()), h, w}, {}));
+  }
+  EXPECT_NEAR(rows[0][2], middle / val.size(), 1e-3);
+}
 
 TEST_F(TrainerTest, OverfitsATinyBatch) {
   // One batch of 4, seen over and over, no augmentation. The unet's loss falls by an order of

@@ -41,7 +41,7 @@ fs::path g_png_dir;
 int g_crop = 128, g_batch = 8;
 
 // One training step, as the trainer does it (train/trainer.cpp), on a fixed batch.
-void TrainStep(benchmark::State& state, const std::string& kind) {
+void TrainStep(benchmark::State& state, const std::string& kind, bool reference = false) {
   const int width = static_cast<int>(state.range(0)), batch = static_cast<int>(state.range(1));
   const int crop = static_cast<int>(state.range(2)), frames = static_cast<int>(state.range(3));
   torch::manual_seed(0);
@@ -50,6 +50,7 @@ void TrainStep(benchmark::State& state, const std::string& kind) {
   options.width = width;
   options.frames = frames;
   auto model = MakeModel(options);
+  model->set_reference(reference);
   model->train();
   torch::optim::Adam optimizer(model->parameters(),
                                torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}));
@@ -71,9 +72,15 @@ void TrainStep(benchmark::State& state, const std::string& kind) {
 }
 void BM_TrainStepUnet(benchmark::State& state) { TrainStep(state, "unet"); }
 void BM_TrainStepMotion(benchmark::State& state) { TrainStep(state, "motion"); }
+// The same steps on the reference path (plain NCHW calls, LibTorch's own transposed convolutions):
+// the baseline of the model's fast path (scripts/perf_motion_step.sh).
+void BM_TrainStepUnetReference(benchmark::State& state) { TrainStep(state, "unet", true); }
+void BM_TrainStepMotionReference(benchmark::State& state) { TrainStep(state, "motion", true); }
 // {width, batch, crop, frames}: the demo's CPU configuration and a wider one.
 BENCHMARK(BM_TrainStepUnet)->Args({8, 8, 128, 3})->Args({16, 4, 128, 7})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_TrainStepMotion)->Args({8, 8, 128, 3})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_TrainStepMotion)->Args({8, 8, 128, 3})->Args({8, 8, 64, 3})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_TrainStepUnetReference)->Args({8, 8, 128, 3})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_TrainStepMotionReference)->Args({8, 8, 128, 3})->Args({8, 8, 64, 3})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 LoaderOptions BatchOptions() {
   LoaderOptions options;
