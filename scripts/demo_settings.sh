@@ -9,6 +9,6 @@
 # bit on any machine; they are sized for about 10 minutes of training on the 2-core development
 # machine.
 demo_panorama_train=(--width 8 --crop 64 --batch 8 --lr 1e-3 --schedule paper --order-invariant)
-demo_panorama_steps=1200
+demo_panorama_steps=1400
 demo_video_train=(--width 8 --crop 64 --batch 8 --lr 1e-3 --schedule paper --order-invariant)
-demo_video_steps=400
+demo_video_steps=300
