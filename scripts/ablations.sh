@@ -79,6 +79,11 @@ run_one() {
   done
   local args=()
   for k in "${!o[@]}"; do args+=("--$k" "${o[$k]}"); done
+  if [ ! -f "$data/$dataset/index.json" ] && [ "$dataset" = panorama_train_3072 ]; then
+    # Four times the demo's training samples, from the same panoramas.
+    "$root/build/synth/blurkit-synth" panorama --manifest "$root/data_manifests/demo_panorama.json" \
+      --split train --samples 3072 --out "$data/$dataset" --threads 1 --quiet > /dev/null
+  fi
   local run="$out/$name"
   if [ -f "$run/done" ]; then echo "ablations: $name done already"; return 0; fi
   rm -rf "$run"

@@ -60,7 +60,7 @@ def panel(x0, y0, w, h, series, xkey, xlabel, ylabel, title, ylo, yhi):
     xt = nice_ticks(0, xhi)
     yt = nice_ticks(ylo, yhi)
     xmax, ymin, ymax = xt[-1], yt[0], yt[-1]
-    px = lambda x: x0 + 50 + (w - 60) * x / (xmax or 1)
+    px = lambda x: x0 + 50 + (w - 85) * x / (xmax or 1)
     py = lambda y: y0 + 25 + (h - 70) * (1 - (y - ymin) / ((ymax - ymin) or 1))
     s = [f'<text x="{x0 + w / 2}" y="{y0 + 15}" text-anchor="middle" font-weight="bold">'
          f'{html.escape(title)}</text>']
@@ -107,19 +107,19 @@ def main():
                 w.writerow([name, r["step"], f"{r['seconds']:.1f}", f"{r['middle']:.4f}",
                             f"{r['others']:.4f}", f"{r['middle'] - floor['middle']:.4f}",
                             f"{r['others'] - floor['others']:.4f}"])
-    gains = [r[k] - rows[0][k] for _, rows in runs for r in rows for k in ("middle", "others")]
-    ylo, yhi = min(gains + [0]), max(gains + [0.1])
-    width, height = 1000, 640
+    legend_height = 22 * len(runs) + 10
+    width, height = 1000, 640 + legend_height
     parts = []
     for col, (xkey, xlabel) in enumerate((("step", "training steps"),
                                           ("seconds", "training time (s, validation excluded)"))):
         for row, (key, label) in enumerate((("middle", "middle frame"), ("others", "other frames"))):
+            gains = [r[key] - rows[0][key] for _, rows in runs for r in rows]
+            ylo, yhi = min(gains + [0]), max(gains + [0.1])
             series = []
             for i, (name, rows) in enumerate(runs):
                 pts = [(r[xkey], r[key] - rows[0][key]) for r in rows]
                 series.append((name, COLOURS[i % len(COLOURS)], "", pts))
-            parts.append(panel(col * width / 2, 30 + row * (height - 60) / 2, width / 2,
-                               (height - 60) / 2, series, xkey, xlabel, "dB over blurred input",
+            parts.append(panel(col * width / 2, 30 + row * 300, width / 2, 300, series, xkey, xlabel, "dB over blurred input",
                                f"{label}, against {'steps' if xkey == 'step' else 'time'}", ylo, yhi))
     legend = []
     for i, (name, rows) in enumerate(runs):
@@ -128,10 +128,8 @@ def main():
                 f"middle {last['middle'] - rows[0]['middle']:+.2f} dB, "
                 f"others {last['others'] - rows[0]['others']:+.2f} dB "
                 f"(floor {rows[0]['middle']:.2f} / {rows[0]['others']:.2f})")
-        x = 20 + (i % 2) * width / 2
-        y = height - 20 + 0 * i
-        if i >= 2:
-            continue
+        x = 20
+        y = 650 + 22 * i
         legend.append(f'<line x1="{x}" x2="{x + 25}" y1="{y - 4}" y2="{y - 4}" '
                       f'stroke="{COLOURS[i % len(COLOURS)]}" stroke-width="3"/>'
                       f'<text x="{x + 30}" y="{y}">{html.escape(text)}</text>')

@@ -13,7 +13,7 @@
 #                                   [--models "motion unet"]
 #   defaults: runs/curves, 3000 motion steps and 40000 unet steps (each about 30 minutes on one
 #   core of the development machine, the two side by side: a unet step of width 8 costs about a
-#   fourteenth of a motion step), both models
+#   twelfth of a motion step), both models
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/runs/curves"
