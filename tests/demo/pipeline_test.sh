@@ -33,6 +33,30 @@ for t in panorama video; do
 done
 grep -q "<svg" "$r/report.html" && grep -q "data:image/png;base64" "$r/report.html" \
   && pass "report has charts and images" || fail "report lacks charts or images"
+# The learning curves of the two runs: their val_log.csv start at step 0 with the floor, which the
+# chart and the CSV measure gains from.
+d="$work/demo"
+if /usr/bin/python3 "$root/scripts/learning_curves.py" --out "$work/curves" panorama="$d/model_panorama" \
+     video="$d/model_video" > "$work/curves.txt" 2>&1; then
+  pass "learning_curves.py ran"
+else
+  fail "learning_curves.py failed: $(cat "$work/curves.txt")"
+fi
+floor=$(awk -F, '$1 == "panorama" && $2 == 0 { print $6 }' "$work/curves/curves.csv")
+[ "$floor" = "0.0000" ] && pass "curves start at the floor (gain 0 at step 0)" || fail "gain at step 0: '$floor'"
+rows=$(awk -F, 'NR > 1' "$work/curves/curves.csv" | wc -l)
+[ "$rows" -ge 4 ] && pass "curves.csv has $rows rows" || fail "curves.csv has $rows rows"
+[ "$(grep -c '<polyline' "$work/curves/curves.svg")" -eq 8 ] && pass "curves.svg: 2 runs x 4 panels" \
+  || fail "curves.svg has $(grep -c '<polyline' "$work/curves/curves.svg") polylines, expected 8"
+# A log without its step-0 row has no floor: a clear error naming the file.
+mkdir -p "$work/nofloor"
+printf 'step,epoch,psnr_middle,psnr_others,samples,train_seconds\n5,0,20,18,4,1.0\n' > "$work/nofloor/val_log.csv"
+if /usr/bin/python3 "$root/scripts/learning_curves.py" --out "$work/c2" x="$work/nofloor" > "$work/c2.txt" 2>&1; then
+  fail "a log without step 0 was accepted"
+else
+  grep -q "nofloor/val_log.csv does not start at step 0" "$work/c2.txt" && pass "no step 0: clear error" \
+    || fail "no step 0: unclear error: $(cat "$work/c2.txt")"
+fi
 # A second run skips every stage (resume).
 "$root/scripts/pipeline.sh" --quick --out "$work/demo" --build "$build" > "$work/log2.txt" 2>&1 \
   && grep -q "already trained" "$work/log2.txt" && grep -q "already predicted" "$work/log2.txt" \
