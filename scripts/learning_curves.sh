@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     --motion-steps) steps[motion]=$2; shift ;;
     --unet-steps) steps[unet]=$2; shift ;;
     --models) models=$2; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "learning_curves: unknown option $1" >&2; exit 2 ;;
   esac
   shift

@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --fresh) fresh=1 ;;
     --quiet) quiet_flag=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "pipeline: unknown option $1" >&2; exit 2 ;;
   esac
   shift
