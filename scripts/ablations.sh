@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     --minutes) budget=(--max-minutes "$2"); shift ;;
     --data-from) data=$2; shift ;;
     --list) list=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) names+=("$1") ;;
   esac
   shift
