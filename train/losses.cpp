@@ -26,19 +26,31 @@ Tensor Downsample(const Tensor& frame, const Tensor& like) {
   return F::avg_pool2d(frame, F::AvgPool2dFuncOptions(factor));
 }
 
-// Per-sample photometric loss (B,) of frames in the given order of ground truth indices.
+// The distance of the photometric loss, per pixel.
 Tensor Distance(const Tensor& d, const std::string& distance) {
   if (distance == "charbonnier") return (d * d + 1e-6).sqrt();
   if (distance == "l2") return d * d;
   return d.abs();
 }
 
-Tensor PerSample(const ModelOutput& output, const Tensor& sharp, const std::vector<double>& weights,
-                 bool reverse, const std::string& distance) {
-  const int64_t frames = sharp.size(1);
-  Tensor total = torch::zeros({sharp.size(0)}, sharp.options());
+// Ground truth frame j at the size of each output scale s: pyramid[j][s]. Computed once, for both
+// orders of the order-invariant loss.
+std::vector<std::vector<Tensor>> Pyramid(const ModelOutput& output, const Tensor& sharp) {
+  std::vector<std::vector<Tensor>> pyramid(sharp.size(1));
+  for (int64_t j = 0; j < sharp.size(1); ++j) {
+    const Tensor truth = sharp.select(1, j);
+    for (const Tensor& scale : output.images[0]) pyramid[j].push_back(Downsample(truth, scale));
+  }
+  return pyramid;
+}
+
+// Per-sample photometric loss (B,) of frames in the given order of ground truth indices.
+Tensor PerSample(const ModelOutput& output, const std::vector<std::vector<Tensor>>& pyramid,
+                 const std::vector<double>& weights, bool reverse, const std::string& distance) {
+  const int64_t frames = static_cast<int64_t>(pyramid.size());
+  Tensor total;
   for (int64_t j = 0; j < frames; ++j) {
-    const Tensor truth = sharp.select(1, reverse ? frames - 1 - j : j);
+    const auto& truth = pyramid[reverse ? frames - 1 - j : j];
     const auto& scales = output.images[j];
     const size_t n = scales.size();
     for (size_t s = 0; s < n; ++s) {
@@ -46,10 +58,11 @@ Tensor PerSample(const ModelOutput& output, const Tensor& sharp, const std::vect
       const size_t wi = weights.size() - n + s;
       const double w = wi < weights.size() ? weights[wi] : 0.0;
       if (w == 0) continue;
-      const Tensor diff = Distance(scales[s] - Downsample(truth, scales[s]), distance);
-      total = total + w * diff.mean({1, 2, 3});
+      const Tensor term = w * Distance(scales[s] - truth[s], distance).mean({1, 2, 3});
+      total = total.defined() ? total + term : term;
     }
   }
+  if (!total.defined()) return torch::zeros({output.images[0][0].size(0)}, output.images[0][0].options());
   return total / frames;
 }
 
@@ -58,9 +71,10 @@ Tensor PerSample(const ModelOutput& output, const Tensor& sharp, const std::vect
 Tensor MultiScalePhotometric(const ModelOutput& output, const Tensor& sharp,
                              const std::vector<double>& scale_weights, bool order_invariant,
                              const std::string& distance) {
-  const Tensor forward = PerSample(output, sharp, scale_weights, false, distance);
+  const auto pyramid = Pyramid(output, sharp);
+  const Tensor forward = PerSample(output, pyramid, scale_weights, false, distance);
   if (!order_invariant) return forward.mean();
-  const Tensor backward = PerSample(output, sharp, scale_weights, true, distance);
+  const Tensor backward = PerSample(output, pyramid, scale_weights, true, distance);
   return torch::minimum(forward, backward).mean();
 }
 

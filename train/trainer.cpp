@@ -305,6 +305,7 @@ TrainSummary Train(const TrainOptions& options) {
   loader_options.pin_memory = loader_options.pin_memory || device.is_cuda();
   Loader loader(reader, loader_options);
   const int64_t per_epoch = loader.BatchesPerEpoch();
+  const int64_t validate_every = options.validate_every > 0 ? options.validate_every : per_epoch;
   int64_t total = options.epochs * per_epoch;
   if (options.max_steps > 0) total = std::min(total, options.max_steps);
   Json extra{{"train", {{"data", options.data.string()},
@@ -390,8 +391,7 @@ TrainSummary Train(const TrainOptions& options) {
       log.flush();
       save(step);
     }
-    const int64_t every = options.validate_every > 0 ? options.validate_every : per_epoch;
-    if (step % every == 0) validate(step);
+    if (step % validate_every == 0) validate(step);
     if (step % per_epoch == 0 && step < total && !budget) loader.StartEpoch(step / per_epoch, 0);
     if (budget) {
       summary.stopped_by_budget = true;
@@ -401,9 +401,7 @@ TrainSummary Train(const TrainOptions& options) {
   progress.Finish();
   log.flush();
   save(step);
-  if (validation && step % (options.validate_every > 0 ? options.validate_every : per_epoch) != 0) {
-    validate(step);
-  }
+  if (validation && step % validate_every != 0) validate(step);
   summary.steps = step;
   summary.seconds = elapsed();
   summary.samples_per_second = (step - first_step) * options.loader.batch / std::max(summary.seconds, 1e-9);
