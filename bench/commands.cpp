@@ -9,25 +9,12 @@
 namespace blurkit::bench {
 namespace fs = std::filesystem;
 
-namespace {
-
-void MakeFolder(const fs::path& out) {
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec || !fs::is_directory(out)) {
-    throw IoError(Msg() << out.string() << ": cannot create the output folder"
-                        << (ec ? ": " + ec.message() : std::string()));
-  }
-}
-
-}  // namespace
-
 ScoreCommandResult RunScore(const ScoreCommandOptions& options) {
   if (options.bins < 1) throw InputError("--bins must be at least 1");
   auto source = OpenPredictions(options.predictions);
   ScoreRun run = ScoreMethod(options.ground_truth, *source, options.score);
   if (!options.name.empty()) run.method = options.name;
-  MakeFolder(options.out);
+  OutputFolder folder(options.out);  // removed again if anything below fails
   std::vector<ScoreRun> runs = {run};
   std::unique_ptr<PredictionSource> baseline;
   if (options.baseline && options.predictions != "blurred-input") {
@@ -63,6 +50,7 @@ ScoreCommandResult RunScore(const ScoreCommandOptions& options) {
   result.report = options.out / "report.html";
   WriteFileAtomic(result.report, HtmlPage("blurkit-bench: " + run.method, body));
   result.markdown = summary.ToMarkdown();
+  folder.Keep();
   return result;
 }
 
@@ -114,7 +102,7 @@ MatrixCommandResult RunMatrix(const MatrixCommandOptions& options) {
   score.threads = options.threads;
   score.progress = options.progress;
   score.allow_missing = options.allow_missing;
-  MakeFolder(options.out);
+  OutputFolder folder(options.out);  // removed again if anything below fails
 
   MatrixCommandResult result;
   Table& matrix = result.matrix;
@@ -171,6 +159,7 @@ MatrixCommandResult RunMatrix(const MatrixCommandOptions& options) {
   result.report = options.out / "report.html";
   WriteFileAtomic(result.report,
                   HtmlPage("blurkit-bench: cross-dataset report", matrix.ToHtml() + sections));
+  folder.Keep();
   return result;
 }
 

@@ -65,6 +65,28 @@ void WriteFileAtomic(const fs::path& path, const std::string& content) {
   CommitTemporaryFile(temporary, path);
 }
 
+OutputFolder::OutputFolder(const fs::path& folder) {
+  fs::path outermost;
+  for (fs::path p = fs::absolute(folder).lexically_normal(); !p.empty() && !fs::exists(p);
+       p = p.parent_path()) {
+    outermost = p;
+    if (p == p.parent_path()) break;
+  }
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec || !fs::is_directory(folder)) {
+    throw IoError(Msg() << folder.string() << ": cannot create the output folder"
+                        << (ec ? ": " + ec.message() : std::string()));
+  }
+  created_ = outermost;
+}
+
+OutputFolder::~OutputFolder() {
+  if (keep_ || created_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(created_, ec);
+}
+
 std::string ReadFileToString(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(Msg() << path.string() << ": cannot open the file");

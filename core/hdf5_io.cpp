@@ -11,7 +11,9 @@ std::mutex& Hdf5Mutex() {
 
 std::unique_lock<std::mutex> Hdf5Lock() {
   std::unique_lock<std::mutex> lock(Hdf5Mutex());
-  static bool quiet = [] {
+  // HDF5 keeps the error-printing setting per thread in thread-safe builds (Debian's is one), so
+  // each thread that calls HDF5 switches it off once.
+  thread_local bool quiet = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -38,7 +40,12 @@ void WriteScalarAttribute(hid_t object, const char* name, hid_t file_type, hid_t
 }
 
 Handle OpenAttribute(hid_t object, const char* name, const std::string& where) {
-  if (H5Aexists(object, name) <= 0) {
+  const htri_t exists = H5Aexists(object, name);
+  if (exists < 0) {
+    throw InputError(Msg() << where << ": cannot read attribute '" << name
+                           << "' (checksum error or damaged file)");
+  }
+  if (exists == 0) {
     throw InputError(Msg() << where << ": attribute '" << name
                            << "' is missing (not a blurkit shard, or a damaged one)");
   }

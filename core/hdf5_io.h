@@ -1,6 +1,6 @@
 // Internal HDF5 helpers of blurkit_core: RAII handles, typed attribute and dataset I/O, and the
-// process-wide lock. The HDF5 library Debian ships is not built thread-safe, so every HDF5 call
-// in blurkit happens under Hdf5Lock().
+// process-wide lock. HDF5 builds need not be thread-safe (Debian's is, but serialises every call
+// anyway), so every HDF5 call in blurkit happens under Hdf5Lock().
 #pragma once
 
 #include <hdf5.h>

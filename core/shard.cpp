@@ -112,6 +112,77 @@ void CheckSampleShape(const Sample& sample, const DatasetSpec& spec, const std::
 }
 
 // ---------------------------------------------------------------------------------------------
+// Checksums (schema 2)
+
+namespace {
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the metadata digest hashes little-endian bytes");
+
+template <typename T>
+void AppendBytes(std::string& out, const std::vector<T>& values) {
+  out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
+}
+
+// sha256 of the per-sample metadata columns, which HDF5 stores without a checksum. The bytes
+// hashed, in this order: each value of sample_id, then of source_file, then of source_sha256, as
+// UTF-8 followed by one NUL byte; then sample_index (int64), blur_magnitude (float32), orientation
+// (float64), homography (float64) and source_frames (int64), little-endian, row-major, the
+// columns a kind lacks being empty. scripts/blurkit_predictions.py computes the same digest.
+std::string MetadataDigest(const std::vector<std::string>& ids,
+                           const std::vector<std::string>& source_files,
+                           const std::vector<std::string>& source_hashes,
+                           const std::vector<int64_t>& indices, const std::vector<float>& magnitudes,
+                           const std::vector<double>& orientations,
+                           const std::vector<double>& homographies,
+                           const std::vector<int64_t>& source_frames) {
+  std::string bytes;
+  for (const auto* column : {&ids, &source_files, &source_hashes}) {
+    for (const auto& value : *column) {
+      bytes += value;
+      bytes.push_back('\0');
+    }
+  }
+  AppendBytes(bytes, indices);
+  AppendBytes(bytes, magnitudes);
+  AppendBytes(bytes, orientations);
+  AppendBytes(bytes, homographies);
+  AppendBytes(bytes, source_frames);
+  return Sha256OfString(bytes);
+}
+
+// True when the dataset's filter pipeline holds Fletcher-32.
+bool HasFletcher32(hid_t dataset) {
+  Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
+  if (!dcpl.valid()) return false;
+  const int filters = H5Pget_nfilters(dcpl.get());
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0, config = 0;
+    size_t elements = 0;
+    if (H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &elements, nullptr, 0, nullptr,
+                       &config) == H5Z_FILTER_FLETCHER32) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+ShardEntry DescribeShard(const fs::path& file, int64_t shard, int64_t first_sample,
+                         int64_t num_samples) {
+  return ShardEntry{file.filename().string(), shard, first_sample, num_samples, Sha256OfFile(file),
+                    static_cast<int64_t>(fs::file_size(file))};
+}
+
+void CheckShardFileName(const std::string& name, const std::string& origin) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\\') != std::string::npos) {
+    throw InputError(Msg() << origin << ": shard file '" << name
+                           << "' is not a plain file name inside the dataset folder");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // ShardWriter
 
 struct ShardWriter::Handles {
@@ -121,12 +192,13 @@ struct ShardWriter::Handles {
 };
 
 ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, int64_t first_sample,
-                         int64_t num_samples)
+                         int64_t num_samples, Format format)
     : final_path_(final_path),
       temporary_path_(TemporaryPathFor(final_path)),
       spec_(spec),
       first_sample_(first_sample),
       num_samples_(num_samples),
+      format_(format),
       handles_(std::make_unique<Handles>()) {
   spec_.Check();
   BLURKIT_CHECK(num_samples > 0 && first_sample >= 0);
@@ -134,7 +206,11 @@ ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, in
   const std::string where = temporary_path_.string();
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
   H5Pset_obj_track_times(fcpl.get(), false);  // also for the root group
-  handles_->file = Handle(H5Fcreate(where.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
+  // Schema 2: HDF5's 1.10 file format, whose superblock, object headers and chunk indexes carry
+  // checksums. Both bounds are fixed so that the bytes do not depend on the HDF5 release.
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (format_ == Format::kChecked) H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110);
+  handles_->file = Handle(H5Fcreate(where.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose);
   if (!handles_->file.valid()) {
     throw IoError(Msg() << where << ": cannot create the shard file (is the folder writable?)");
   }
@@ -146,6 +222,7 @@ ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, in
     H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
     H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
     if (spec_.compression > 0) H5Pset_deflate(dcpl.get(), spec_.compression);
+    if (format_ == Format::kChecked) H5Pset_fletcher32(dcpl.get());  // last: checks stored bytes
     Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
     Handle dataset(H5Dcreate2(handles_->file.get(), name, H5T_STD_U8LE, space.get(), H5P_DEFAULT,
                               dcpl.get(), H5P_DEFAULT),
@@ -230,7 +307,8 @@ void ShardWriter::Commit() {
       hdf5::WriteArray(file, "source_frames", H5T_NATIVE_INT64, H5T_STD_I64LE, {n, f},
                        source_frames_.data(), where);
     }
-    hdf5::WriteInt64Attribute(file, "schema_version", kSchemaVersion, where);
+    const bool checked = format_ == Format::kChecked;
+    hdf5::WriteInt64Attribute(file, "schema_version", checked ? kSchemaVersion : 1, where);
     hdf5::WriteStringAttribute(file, "kind", ToString(spec_.kind), where);
     hdf5::WriteStringAttribute(file, "generator", spec_.generator, where);
     hdf5::WriteInt64Attribute(file, "frames", spec_.frames, where);
@@ -243,6 +321,13 @@ void ShardWriter::Commit() {
     hdf5::WriteUInt64Attribute(file, "seed", spec_.seed, where);
     hdf5::WriteStringAttribute(file, "manifest_sha256", spec_.manifest_sha256, where);
     hdf5::WriteInt64Attribute(file, "compression", spec_.compression, where);
+    if (checked) {
+      hdf5::WriteStringAttribute(file, "metadata_sha256",
+                                 MetadataDigest(ids_, source_files_, source_hashes_, indices_,
+                                                magnitudes_, orientations_, homographies_,
+                                                source_frames_),
+                                 where);
+    }
     handles_->blurred.Reset();
     handles_->sharp.Reset();
     if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) {
@@ -268,11 +353,12 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
   if (file_ < 0) throw InputError(Msg() << where << ": cannot open the shard (damaged?)");
   try {
     const int64_t version = hdf5::ReadInt64Attribute(file_, "schema_version", where);
-    if (version != kSchemaVersion) {
+    if (version < kOldestSchemaVersion || version > kSchemaVersion) {
       throw InputError(Msg() << where << ": schema version " << version
-                             << " is not supported (this blurkit reads version " << kSchemaVersion
-                             << ")");
+                             << " is not supported (this blurkit reads versions "
+                             << kOldestSchemaVersion << " to " << kSchemaVersion << ")");
     }
+    schema_version_ = static_cast<int>(version);
     Json json{{"kind", hdf5::ReadStringAttribute(file_, "kind", where)},
               {"frames", hdf5::ReadInt64Attribute(file_, "frames", where)},
               {"height", hdf5::ReadInt64Attribute(file_, "height", where)},
@@ -315,20 +401,40 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
       hdf5::ReadArray(file_, "source_frames", H5T_NATIVE_INT64, {n, f}, source_frames_.data(),
                       where);
     }
+    if (checksummed()) {
+      const std::string stored = hdf5::ReadStringAttribute(file_, "metadata_sha256", where);
+      const std::string digest =
+          MetadataDigest(ids_, source_files_, source_hashes_, indices_, magnitudes_, orientations_,
+                         homographies_, source_frames_);
+      if (stored != digest) {
+        throw InputError(Msg() << where << ": checksum error in the per-sample metadata (sample "
+                                          "ids, sources, blur magnitudes, poses): the shard is "
+                                          "damaged");
+      }
+    }
     const hsize_t h = spec_.height, w = spec_.width;
-    // Only the shapes here; the pixels are read per sample.
+    // Only the shapes (and, in schema 2, the checksum filter) here; the pixels are read per sample.
     for (auto [name, dims] : {std::pair<const char*, std::vector<hsize_t>>{"blurred", {n, h, w, 3}},
                               {"sharp", {n, f, h, w, 3}}}) {
       if (!hdf5::HasDataset(file_, name)) {
         throw InputError(Msg() << where << ": dataset '" << name << "' is missing");
       }
       Handle dataset(H5Dopen2(file_, name, H5P_DEFAULT), H5Dclose);
+      if (!dataset.valid()) {
+        throw InputError(Msg() << where << ": cannot open dataset '" << name << "' (damaged shard?)");
+      }
       Handle space(H5Dget_space(dataset.get()), H5Sclose);
-      std::vector<hsize_t> got(H5Sget_simple_extent_ndims(space.get()));
-      H5Sget_simple_extent_dims(space.get(), got.data(), nullptr);
+      const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+      std::vector<hsize_t> got(rank > 0 ? rank : 0);
+      if (rank > 0) H5Sget_simple_extent_dims(space.get(), got.data(), nullptr);
       if (got != dims) {
         throw InputError(Msg() << where << ": dataset '" << name
                                << "' does not have the shape the attributes announce");
+      }
+      if (checksummed() && !HasFletcher32(dataset.get())) {
+        throw InputError(Msg() << where << ": dataset '" << name
+                               << "' lacks the Fletcher-32 checksums schema 2 requires (damaged "
+                                  "shard?)");
       }
     }
   } catch (...) {
@@ -378,8 +484,9 @@ Sample ShardReader::Read(int64_t i) const {
     if (!dataset.valid() || H5Dread(dataset.get(), H5T_NATIVE_UINT8, mem_space.get(),
                                     file_space.get(), H5P_DEFAULT, data) < 0) {
       throw InputError(Msg() << path_.string() << ": sample '" << ids_[i] << "' (index "
-                             << indices_[i] << "): cannot read '" << name
-                             << "' (damaged shard?)");
+                             << indices_[i] << "): cannot read '" << name << "': "
+                             << (checksummed() ? "checksum error or damaged shard"
+                                               : "damaged shard? (schema 1: no checksums)"));
     }
   };
   read("blurred", sample.blurred.data(), {1, h, w, 3});
@@ -419,11 +526,13 @@ std::string DatasetIndex::Fingerprint() const {
 Json DatasetIndex::ToJson() const {
   Json shard_list = Json::array();
   for (const auto& s : shards) {
-    shard_list.push_back({{"file", s.file},
-                          {"shard", s.shard},
-                          {"first_sample", s.first_sample},
-                          {"num_samples", s.num_samples},
-                          {"sha256", s.sha256}});
+    Json entry{{"file", s.file},
+               {"shard", s.shard},
+               {"first_sample", s.first_sample},
+               {"num_samples", s.num_samples},
+               {"sha256", s.sha256}};
+    if (s.bytes > 0) entry["bytes"] = s.bytes;
+    shard_list.push_back(entry);
   }
   Json json = spec.ToJson();
   json["schema_version"] = schema_version;
@@ -444,10 +553,10 @@ DatasetIndex DatasetIndex::FromJson(const Json& json, const std::string& origin)
   DatasetIndex index;
   try {
     index.schema_version = json.at("schema_version").get<int>();
-    if (index.schema_version != kSchemaVersion) {
+    if (index.schema_version < kOldestSchemaVersion || index.schema_version > kSchemaVersion) {
       throw InputError(Msg() << origin << ": schema version " << index.schema_version
-                             << " is not supported (this blurkit reads version " << kSchemaVersion
-                             << ")");
+                             << " is not supported (this blurkit reads versions "
+                             << kOldestSchemaVersion << " to " << kSchemaVersion << ")");
     }
     index.spec = DatasetSpec::FromJson(json, origin);
     index.num_samples = json.at("num_samples").get<int64_t>();
@@ -456,10 +565,15 @@ DatasetIndex DatasetIndex::FromJson(const Json& json, const std::string& origin)
     index.part_index = json.value("part_index", 0);
     index.num_parts = json.value("num_parts", 1);
     for (const auto& s : json.at("shards")) {
-      index.shards.push_back(ShardEntry{s.at("file").get<std::string>(), s.at("shard").get<int64_t>(),
-                                        s.at("first_sample").get<int64_t>(),
-                                        s.at("num_samples").get<int64_t>(),
-                                        s.at("sha256").get<std::string>()});
+      ShardEntry entry{s.at("file").get<std::string>(), s.at("shard").get<int64_t>(),
+                       s.at("first_sample").get<int64_t>(), s.at("num_samples").get<int64_t>(),
+                       s.at("sha256").get<std::string>(), s.value("bytes", int64_t{0})};
+      CheckShardFileName(entry.file, origin);
+      if (entry.first_sample < 0 || entry.num_samples <= 0 || entry.bytes < 0) {
+        throw InputError(Msg() << origin << ": shard " << entry.file
+                               << " has an invalid sample range or size");
+      }
+      index.shards.push_back(entry);
     }
   } catch (const Json::exception& e) {
     throw InputError(Msg() << origin << ": invalid index: " << e.what());
@@ -511,6 +625,27 @@ DatasetReader::DatasetReader(const fs::path& folder) : folder_(folder) {
     throw InputError(Msg() << index_file.string() << ": shards hold " << expected
                            << " samples, the index announces " << index_.num_samples);
   }
+  if (static_cast<int64_t>(index_.shards.size()) != index_.TotalShards()) {
+    throw InputError(Msg() << index_file.string() << ": lists " << index_.shards.size()
+                           << " shards, expected " << index_.TotalShards());
+  }
+  // Cheap checks of every shard before any work: present, and (schema 2 indexes) of the recorded
+  // size, so that a truncated or replaced shard is refused up front. `shards verify` does the
+  // full check (sha256 of every byte).
+  for (const auto& s : index_.shards) {
+    const fs::path path = folder_ / s.file;
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec) {
+      throw InputError(Msg() << path.string() << ": shard listed in index.json is missing or "
+                                                 "unreadable");
+    }
+    if (s.bytes > 0 && static_cast<int64_t>(size) != s.bytes) {
+      throw InputError(Msg() << path.string() << ": " << size << " bytes, index.json records "
+                             << s.bytes << " (truncated or replaced shard; 'blurkit-synth shards "
+                                           "verify' checks every byte)");
+    }
+  }
   readers_.resize(index_.shards.size());
 }
 
@@ -525,6 +660,12 @@ const ShardReader& DatasetReader::Shard(size_t position) const {
         reader->num_samples() != entry.num_samples) {
       throw InputError(Msg() << (folder_ / entry.file).string()
                              << ": sample range does not match index.json");
+    }
+    if (reader->spec().ToJson() != index_.spec.ToJson() ||
+        reader->schema_version() != index_.schema_version) {
+      throw InputError(Msg() << (folder_ / entry.file).string()
+                             << ": its attributes (kind, shape, parameters, seed or schema) differ "
+                                "from index.json: a shard of another dataset?");
     }
     readers_[position] = std::move(reader);
   }
@@ -621,13 +762,20 @@ VerifyReport VerifyDataset(const fs::path& folder) {
       continue;
     }
     try {
+      std::error_code ec;
+      const auto size = fs::file_size(path, ec);
+      if (!ec && entry.bytes > 0 && static_cast<int64_t>(size) != entry.bytes) {
+        report.problems.push_back(Msg() << where << ": " << size << " bytes, index.json records "
+                                        << entry.bytes);
+      }
       const std::string digest = Sha256OfFile(path);
       if (digest != entry.sha256) {
         report.problems.push_back(where + ": sha256 " + digest + " does not match index.json (" +
                                   entry.sha256 + "): the file was changed or damaged");
       }
       ShardReader reader(path);
-      if (reader.spec().ToJson() != index.spec.ToJson()) {
+      if (reader.spec().ToJson() != index.spec.ToJson() ||
+          reader.schema_version() != index.schema_version) {
         report.problems.push_back(where + ": attributes differ from index.json");
       }
       if (reader.first_sample() != entry.first_sample ||

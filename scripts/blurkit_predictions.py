@@ -11,7 +11,8 @@ baseline. This module writes the first with h5py and numpy (Debian: python3-h5py
                       model={'parameters': 11.2e6, 'fps': {'128': 310.0, '256': 95.0}})
 
 Read the ids of a ground-truth dataset with h5py: f['sample_id'].asstr()[:] of each shard.
-The layout is the one README.md documents (schema version 1).
+The layout is the one README.md documents (schema version 2: Fletcher-32 checksums on the pixel
+chunks, HDF5's 1.10 file format, and a sha256 of the metadata columns; see include/blurkit/core/shard.h).
 """
 import hashlib
 import json
@@ -20,7 +21,21 @@ import os
 import h5py
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def metadata_sha256(ids, source_files, source_hashes, indices, magnitudes):
+    """The digest blurkit stores in a shard's metadata_sha256 attribute (MetadataDigest in
+    core/shard.cpp): the string columns as UTF-8 with a NUL after each value, then sample_index
+    (int64) and blur_magnitude (float32), little-endian. Prediction datasets have no pose or
+    source-frame columns."""
+    digest = hashlib.sha256()
+    for column in (ids, source_files, source_hashes):
+        for value in column:
+            digest.update(value.encode('utf-8') + b'\0')
+    digest.update(np.asarray(indices, '<i8').tobytes())
+    digest.update(np.asarray(magnitudes, '<f4').tobytes())
+    return digest.hexdigest()
 
 
 def _sha256(path):
@@ -52,9 +67,10 @@ def write_predictions(out_dir, ids, frames, method, model=None, blurred=None):
         params['model'] = model
     tmp = os.path.join(out_dir, name + '.tmp')
     strings = h5py.string_dtype('utf-8')
-    with h5py.File(tmp, 'w', track_order=False) as out:
-        out.create_dataset('blurred', data=np.asarray(blurred, np.uint8), chunks=(1, h, w, 3))
-        out.create_dataset('sharp', data=frames, chunks=(1, f, h, w, 3))
+    with h5py.File(tmp, 'w', track_order=False, libver=('v110', 'v110')) as out:
+        out.create_dataset('blurred', data=np.asarray(blurred, np.uint8), chunks=(1, h, w, 3),
+                           fletcher32=True)
+        out.create_dataset('sharp', data=frames, chunks=(1, f, h, w, 3), fletcher32=True)
         out.create_dataset('sample_id', data=np.array(ids, dtype=object), dtype=strings)
         out.create_dataset('sample_index', data=np.arange(n, dtype=np.int64))
         out.create_dataset('source_file', data=np.array([''] * n, dtype=object), dtype=strings)
@@ -68,13 +84,16 @@ def write_predictions(out_dir, ids, frames, method, model=None, blurred=None):
                            'first_sample': 0, 'num_samples': n, 'compression': 0}.items():
             out.attrs[key] = np.int64(value)
         out.attrs['seed'] = np.uint64(0)
+        out.attrs.create('metadata_sha256', metadata_sha256(list(ids), [''] * n, [''] * n, np.arange(n),
+                                                            np.zeros(n)), dtype=strings)
     os.replace(tmp, os.path.join(out_dir, name))
     index = {'schema_version': SCHEMA_VERSION, 'kind': 'prediction', 'frames': f, 'height': h, 'width': w,
              'generator': 'blurkit_predictions.py', 'blur_magnitude_unit': '', 'params': params, 'seed': 0,
              'manifest_sha256': '', 'compression': 0, 'num_samples': n, 'shard_size': n, 'total_shards': 1,
              'complete': True,
              'shards': [{'file': name, 'shard': 0, 'first_sample': 0, 'num_samples': n,
-                         'sha256': _sha256(os.path.join(out_dir, name))}]}
+                         'sha256': _sha256(os.path.join(out_dir, name)),
+                         'bytes': os.path.getsize(os.path.join(out_dir, name))}]}
     with open(os.path.join(out_dir, 'index.json.tmp'), 'w') as out:
         json.dump(index, out, indent=2)
     os.replace(os.path.join(out_dir, 'index.json.tmp'), os.path.join(out_dir, 'index.json'))

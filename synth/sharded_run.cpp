@@ -162,8 +162,7 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
                     writer->Commit();
                     const fs::path file = writer->final_path();
                     writer.reset();
-                    index.shards.push_back(ShardEntry{file.filename().string(), s, first_of(s),
-                                                      count_of(s), Sha256OfFile(file)});
+                    index.shards.push_back(DescribeShard(file, s, first_of(s), count_of(s)));
                     std::sort(index.shards.begin(), index.shards.end(),
                               [](const ShardEntry& a, const ShardEntry& b) {
                                 return a.shard < b.shard;

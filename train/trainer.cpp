@@ -232,8 +232,56 @@ LoadedModel LoadCheckpoint(const fs::path& file, torch::Device device) {
   return loaded;
 }
 
+namespace {
+
+TrainSummary TrainInFolder(const TrainOptions& options);
+
+// What a failed run leaves in its folder: nothing, where it had no checkpoint yet (a folder it
+// created is removed, its logs are removed from one that existed); where it had one, the
+// checkpoint, its logs and failed.txt saying what went wrong and how to go on.
+void CleanUpFailedRun(const fs::path& out, bool existed, const std::string& error) {
+  std::error_code ec;
+  if (!fs::exists(out / kCheckpointFile)) {
+    if (!existed) {
+      fs::remove_all(out, ec);
+    } else {
+      fs::remove(out / "train_log.csv", ec);
+      fs::remove(out / "val_log.csv", ec);
+    }
+    return;
+  }
+  try {
+    WriteFileAtomic(out / "failed.txt",
+                    "blurkit-train train failed: " + error +
+                        "\nThe checkpoint (checkpoint.pt) holds the last saved step; once the cause is "
+                        "fixed, the same command with --resume continues the run.\n");
+  } catch (const std::exception&) {
+  }
+}
+
+}  // namespace
+
 TrainSummary Train(const TrainOptions& options) {
   options.Check();
+  if (fs::exists(options.out / kCheckpointFile) && !options.resume) {
+    throw InputError(Msg() << (options.out / kCheckpointFile).string()
+                           << " exists: pass --resume to continue that run, or choose another --out");
+  }
+  const bool existed = fs::exists(options.out);
+  try {
+    TrainSummary summary = TrainInFolder(options);
+    std::error_code ec;
+    fs::remove(options.out / "failed.txt", ec);
+    return summary;
+  } catch (const std::exception& e) {
+    CleanUpFailedRun(options.out, existed, e.what());
+    throw;
+  }
+}
+
+namespace {
+
+TrainSummary TrainInFolder(const TrainOptions& options) {
   SetThreads(options.threads);
   const torch::Device device = ResolveDevice(options.device);
   auto reader = std::make_shared<DatasetReader>(options.data);
@@ -409,6 +457,8 @@ TrainSummary Train(const TrainOptions& options) {
   return summary;
 }
 
+}  // namespace
+
 PredictSummary Predict(const PredictOptions& options) {
   SetThreads(options.threads);
   const torch::Device device = ResolveDevice(options.device);
@@ -419,9 +469,7 @@ PredictSummary Predict(const PredictOptions& options) {
     throw InputError(Msg() << options.data.string() << ": " << gt.frames << " frames per sample, "
                            << options.model.string() << " predicts " << loaded.options.frames);
   }
-  std::error_code ec;
-  fs::create_directories(options.out, ec);
-  if (ec) throw IoError(Msg() << options.out.string() << ": cannot create: " << ec.message());
+  OutputFolder folder(options.out);  // removed again if anything below fails
   DatasetSpec spec;
   spec.kind = DatasetKind::kPrediction;
   spec.frames = loaded.options.frames;
@@ -462,11 +510,12 @@ PredictSummary Predict(const PredictOptions& options) {
       progress.Advance();
     }
     writer.Commit();
-    index.shards.push_back({name, s, first, count, Sha256OfFile(options.out / name)});
+    index.shards.push_back(DescribeShard(options.out / name, s, first, count));
   }
   progress.Finish();
   index.complete = true;
   index.Save(options.out / "index.json");
+  folder.Keep();
   return {data.size(), progress.ElapsedSeconds()};
 }
 

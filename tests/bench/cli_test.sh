@@ -57,6 +57,8 @@ if "$bench" score --gt "$work/gt" --pred "$work/pyds" --out "$work/py" --quiet >
     && pass "Python-written prediction dataset scored, model size shown" || { fail "python predictions table"; cat "$work/py.txt"; }
 else fail "score Python-written predictions"; cat "$work/py.txt"; fi
 "$synth" shards verify "$work/pyds" >/dev/null && pass "Python-written dataset passes verify" || fail "verify python dataset"
+"$synth" shards inspect "$work/pyds" | grep -q "checksums:    yes (schema 2" \
+  && pass "Python-written dataset carries checksums" || fail "Python-written dataset lacks checksums"
 
 expect_error "missing ground truth" "not a blurkit dataset" "$bench" score --gt "$work/nothing" --pred blurred-input --out "$work/x"
 expect_error "bad profile" "profile 'lab'" "$bench" score --gt "$work/gt" --pred blurred-input --out "$work/x" --profile lab

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include "blurkit/core/error.h"
@@ -63,8 +65,9 @@ class ShardTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Writes samples [first, first + n) into `name`.
-  void WriteShard(const fs::path& path, const DatasetSpec& spec, int64_t first, int64_t n) {
-    ShardWriter writer(path, spec, first, n);
+  void WriteShard(const fs::path& path, const DatasetSpec& spec, int64_t first, int64_t n,
+                  ShardWriter::Format format = ShardWriter::Format::kChecked) {
+    ShardWriter writer(path, spec, first, n, format);
     for (int64_t i = first; i < first + n; ++i) writer.Append(MakeSample(spec, i));
     writer.Commit();
   }
@@ -78,7 +81,7 @@ class ShardTest : public ::testing::Test {
       const int64_t first = s * shard_size, count = std::min(shard_size, n - first);
       const std::string name = ShardFileName(s, index.TotalShards());
       WriteShard(dir_ / name, spec, first, count);
-      index.shards.push_back({name, s, first, count, Sha256OfFile(dir_ / name)});
+      index.shards.push_back(DescribeShard(dir_ / name, s, first, count));
     }
     index.complete = true;
     index.Save(dir_ / "index.json");
@@ -223,6 +226,90 @@ TEST_F(ShardTest, VerifyPassesOnGoodDatasetAndNamesDamagedShard) {
   bool names_truncated = false;
   for (const auto& p : report.problems) names_truncated |= p.find(index.shards[1].file) != std::string::npos;
   EXPECT_TRUE(names_truncated);
+}
+
+// Finds `needle` in a file and flips one bit of its first byte: damage at a known place.
+void FlipBitAt(const fs::path& file, const std::vector<uint8_t>& needle) {
+  std::ifstream in(file, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  const std::vector<char> pattern(needle.begin(), needle.end());
+  auto it = std::search(bytes.begin(), bytes.end(), pattern.begin(), pattern.end());
+  ASSERT_NE(it, bytes.end()) << "pattern not found in " << file;
+  *it ^= 0x10;
+  std::ofstream(file, std::ios::binary).write(bytes.data(), bytes.size());
+}
+
+TEST_F(ShardTest, ChecksumsNameTheDamagedSampleAndTheDamagedMetadata) {
+  const DatasetSpec spec = SmallSpec();
+  WriteShard(dir_ / "a.h5", spec, 0, 3);
+  EXPECT_TRUE(ShardReader(dir_ / "a.h5").checksummed());
+  // One bit of sample 1's sharp frames (its random pixels are unique in the file).
+  const Sample sample = MakeSample(spec, 1);
+  FlipBitAt(dir_ / "a.h5", std::vector<uint8_t>(sample.sharp.begin() + 40, sample.sharp.begin() + 56));
+  ShardReader reader(dir_ / "a.h5");
+  EXPECT_NO_THROW(reader.Read(0));
+  try {
+    reader.Read(1);
+    FAIL() << "a damaged sample was read";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("a.h5"), std::string::npos) << what;
+    EXPECT_NE(what.find("'s1'"), std::string::npos) << what;
+    EXPECT_NE(what.find("checksum"), std::string::npos) << what;
+  }
+  // One bit of a source file name: a metadata column, which HDF5 stores without a checksum.
+  WriteShard(dir_ / "b.h5", spec, 0, 3);
+  const std::string name = "src.png";
+  FlipBitAt(dir_ / "b.h5", std::vector<uint8_t>(name.begin(), name.end()));
+  try {
+    ShardReader damaged(dir_ / "b.h5");
+    FAIL() << "damaged metadata was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("metadata"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ShardTest, SchemaOneShardsWrittenBeforeChecksumsStillRead) {
+  const DatasetSpec spec = SmallSpec(DatasetKind::kVideo, 3);
+  WriteShard(dir_ / "shard-00000-of-00001.h5", spec, 0, 2, ShardWriter::Format::kUnchecked);
+  ShardReader reader(dir_ / "shard-00000-of-00001.h5");
+  EXPECT_FALSE(reader.checksummed());
+  EXPECT_EQ(reader.schema_version(), 1);
+  EXPECT_EQ(reader.Read(1).sharp, MakeSample(spec, 1).sharp);
+  // Its index.json, as schema 1 wrote it: no shard sizes.
+  DatasetIndex index;
+  index.schema_version = 1;
+  index.spec = spec;
+  index.num_samples = 2;
+  index.shard_size = 2;
+  index.complete = true;
+  index.shards.push_back(DescribeShard(dir_ / "shard-00000-of-00001.h5", 0, 0, 2));
+  index.shards.back().bytes = 0;
+  index.Save(dir_ / "index.json");
+  EXPECT_EQ(DatasetIndex::Load(dir_ / "index.json").ToJson().at("shards")[0].count("bytes"), 0u);
+  DatasetReader dataset(dir_);
+  EXPECT_EQ(dataset.Read(0).blurred, MakeSample(spec, 0).blurred);
+  EXPECT_TRUE(VerifyDataset(dir_).ok());
+}
+
+TEST_F(ShardTest, ReaderRefusesATruncatedShardBeforeReadingAnySample) {
+  const DatasetIndex index = WriteDataset(SmallSpec(), 4, 2);
+  EXPECT_GT(index.shards[1].bytes, 0);
+  fs::resize_file(dir_ / index.shards[1].file, index.shards[1].bytes - 1);
+  try {
+    DatasetReader reader(dir_);
+    FAIL() << "a truncated shard was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(index.shards[1].file), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ShardTest, IndexMayNotPointOutsideItsFolder) {
+  for (const std::string bad : {"../x.h5", "/etc/passwd", "sub/x.h5", "..", ""}) {
+    EXPECT_THROW(CheckShardFileName(bad, "index.json"), InputError) << bad;
+  }
+  EXPECT_NO_THROW(CheckShardFileName("shard-00000-of-00001.h5", "index.json"));
 }
 
 TEST_F(ShardTest, IncompleteIndexIsRefusedByReader) {

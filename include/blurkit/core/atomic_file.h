@@ -20,6 +20,23 @@ void CommitTemporaryFile(const std::filesystem::path& temporary,
 // Writes `content` to `path` atomically.
 void WriteFileAtomic(const std::filesystem::path& path, const std::string& content);
 
+// A command's output folder. The constructor creates it (and missing parents); unless Keep() is
+// called, the destructor removes what it created, so a command that fails leaves nothing that
+// looks like a result. A folder that existed before is left in place.
+class OutputFolder {
+ public:
+  explicit OutputFolder(const std::filesystem::path& folder);  // throws IoError
+  ~OutputFolder();
+  OutputFolder(const OutputFolder&) = delete;
+  OutputFolder& operator=(const OutputFolder&) = delete;
+  void Keep() { keep_ = true; }
+  bool created() const { return !created_.empty(); }
+
+ private:
+  std::filesystem::path created_;  // the outermost folder this object created, or empty
+  bool keep_ = false;
+};
+
 // Reads a whole file; throws InputError naming it when it cannot be read.
 std::string ReadFileToString(const std::filesystem::path& path);
 

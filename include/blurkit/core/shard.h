@@ -1,4 +1,4 @@
-// The blurkit dataset format: the contract between synth, train and bench (schema version 1).
+// The blurkit dataset format: the contract between synth, train and bench (schema version 2).
 //
 // A dataset is a folder:
 //   index.json                 what the dataset is (DatasetIndex below): schema version, kind, shape,
@@ -19,7 +19,20 @@
 //                                             frame j's (x_j ~ H_j x_mid); identity at j = F/2
 //   /source_frames   int64   [n, F]           video only: the source frame number of each sharp frame
 // Root attributes: schema_version, kind, generator, frames, height, width, first_sample, num_samples,
-// blur_magnitude_unit, params (JSON text), seed, manifest_sha256, compression (gzip level, 0 = none).
+// blur_magnitude_unit, params (JSON text), seed, manifest_sha256, compression (gzip level, 0 = none),
+// metadata_sha256 (schema 2).
+//
+// Checksums (schema 2): every read checks what it reads.
+//   - /blurred and /sharp carry HDF5's Fletcher-32 filter; a chunk is one sample, so reading a
+//     sample checks that sample, and a damaged one is an error naming the shard and the sample.
+//   - The file uses HDF5's 1.10 format (library version bounds v110), whose superblock, object
+//     headers (and so the attributes) and chunk indexes carry their own checksums.
+//   - metadata_sha256 is the sha256 of the per-sample metadata columns, which HDF5 stores without
+//     a checksum (variable-length strings live in its global heap); see MetadataDigest in shard.cpp
+//     for the exact byte layout, which scripts/blurkit_predictions.py reproduces.
+// Schema 1 shards (written before checksums) still read; `blurkit-synth shards inspect` says they
+// carry no checksums. index.json (schema 2) also records each shard's size in bytes, so readers
+// refuse a truncated or replaced shard before any work.
 //
 // Shards are byte-identical for the same samples: HDF5 object timestamps are switched off, and
 // everything is written in one fixed order.
@@ -38,7 +51,8 @@ namespace blurkit {
 
 using Json = nlohmann::json;
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;        // written
+inline constexpr int kOldestSchemaVersion = 1;  // still read (no checksums)
 
 enum class DatasetKind {
   kRotation,    // rendered from panoramas by camera rotation (synth panorama)
@@ -94,8 +108,11 @@ void CheckSampleShape(const Sample& sample, const DatasetSpec& spec, const std::
 // per thread of control (HDF5 calls are serialised internally).
 class ShardWriter {
  public:
+  // kUnchecked writes schema 1 (no checksums), as blurkit did before schema 2: for tests that
+  // old datasets still read, and for measuring what checksums cost (scripts/perf_shards.sh).
+  enum class Format { kChecked, kUnchecked };
   ShardWriter(const std::filesystem::path& final_path, const DatasetSpec& spec, int64_t first_sample,
-              int64_t num_samples);
+              int64_t num_samples, Format format = Format::kChecked);
   ~ShardWriter();
   ShardWriter(const ShardWriter&) = delete;
   ShardWriter& operator=(const ShardWriter&) = delete;
@@ -115,6 +132,7 @@ class ShardWriter {
   DatasetSpec spec_;
   int64_t first_sample_;
   int64_t num_samples_;
+  Format format_;
   int64_t count_ = 0;
   bool committed_ = false;
   std::unique_ptr<Handles> handles_;
@@ -138,6 +156,9 @@ class ShardReader {
   int64_t first_sample() const { return first_sample_; }
   int64_t num_samples() const { return num_samples_; }
   const std::filesystem::path& path() const { return path_; }
+  int schema_version() const { return schema_version_; }
+  // Schema 2: pixels, metadata and HDF5 structures carry checksums that every read checks.
+  bool checksummed() const { return schema_version_ >= 2; }
 
   // The i-th sample of this shard (0 <= i < num_samples()).
   Sample Read(int64_t i) const;
@@ -150,6 +171,7 @@ class ShardReader {
  private:
   std::filesystem::path path_;
   DatasetSpec spec_;
+  int schema_version_ = kSchemaVersion;
   int64_t first_sample_ = 0;
   int64_t num_samples_ = 0;
   int64_t file_ = -1;
@@ -166,7 +188,16 @@ struct ShardEntry {
   int64_t first_sample = 0;
   int64_t num_samples = 0;
   std::string sha256;
+  int64_t bytes = 0;  // file size; 0 where unknown (schema 1 indexes)
 };
+
+// The index entry of a committed shard file: its name, sha256 and size.
+ShardEntry DescribeShard(const std::filesystem::path& file, int64_t shard, int64_t first_sample,
+                         int64_t num_samples);
+
+// Throws InputError unless `name` is a plain file name inside the dataset folder (no folder
+// separators, not "." or ".."): index.json must not point readers outside its folder.
+void CheckShardFileName(const std::string& name, const std::string& origin);
 
 // index.json. A run split over machines (--shard-index/--num-shards) writes one part index per
 // machine, index.part-K-of-N.json; `blurkit-synth shards assemble` merges them into index.json.
