@@ -11,6 +11,8 @@ namespace fs = std::filesystem;
 
 ScoreCommandResult RunScore(const ScoreCommandOptions& options) {
   if (options.bins < 1) throw InputError("--bins must be at least 1");
+  CheckOutputOutside(options.out, options.ground_truth);
+  CheckOutputOutside(options.out, options.predictions);
   auto source = OpenPredictions(options.predictions);
   ScoreRun run = ScoreMethod(options.ground_truth, *source, options.score);
   if (!options.name.empty()) run.method = options.name;

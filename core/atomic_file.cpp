@@ -65,6 +65,20 @@ void WriteFileAtomic(const fs::path& path, const std::string& content) {
   CommitTemporaryFile(temporary, path);
 }
 
+void CheckOutputOutside(const fs::path& out, const fs::path& input) {
+  std::error_code ec;
+  if (input.empty() || !fs::is_directory(input, ec)) return;
+  const fs::path o = fs::weakly_canonical(fs::absolute(out), ec);
+  const fs::path i = fs::weakly_canonical(fs::absolute(input), ec);
+  auto oi = o.begin();
+  for (auto ii = i.begin(); ii != i.end(); ++ii, ++oi) {
+    if (ii->empty()) continue;  // a trailing separator
+    if (oi == o.end() || *oi != *ii) return;
+  }
+  throw InputError(Msg() << out.string() << ": the output folder lies inside the input "
+                         << input.string() << "; choose an output folder outside it");
+}
+
 OutputFolder::OutputFolder(const fs::path& folder) {
   fs::path outermost;
   for (fs::path p = fs::absolute(folder).lexically_normal(); !p.empty() && !fs::exists(p);

@@ -9,11 +9,30 @@
 #include <sstream>
 #include <tbb/info.h>
 
+#include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
 #include "blurkit/core/manifest.h"
 
 namespace blurkit::synth {
 namespace fs = std::filesystem;
+
+namespace {
+
+// Runs the writer; on failure removes the output folder when this run created it, so that bad
+// input found half-way leaves nothing behind. A folder holding an earlier run is left for resuming.
+ShardedRunSummary WriteOrClean(const ShardedRunOptions& run, const DatasetSpec& spec,
+                               const SampleFactory& factory) {
+  std::error_code ec;
+  const bool fresh = !fs::exists(run.out, ec) || (fs::is_directory(run.out, ec) && fs::is_empty(run.out, ec));
+  try {
+    return WriteShardedDataset(run, spec, factory);
+  } catch (...) {
+    if (fresh) fs::remove_all(run.out, ec);
+    throw;
+  }
+}
+
+}  // namespace
 
 PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
   if (!options.inputs.empty() && !options.manifest.empty()) {
@@ -43,8 +62,8 @@ PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
   PanoramaSampleMaker maker(options.dataset);
   PanoramaCommandSummary summary;
   summary.panoramas = options.dataset.sources.size();
-  summary.run = WriteShardedDataset(options.run, options.dataset.Spec(),
-                                    [&](int64_t i) { return maker.Make(i); });
+  summary.run = WriteOrClean(options.run, options.dataset.Spec(),
+                             [&](int64_t i) { return maker.Make(i); });
   summary.stats = maker.stats();
   return summary;
 }
@@ -73,20 +92,6 @@ std::string FormatSummary(const PanoramaCommandSummary& s) {
 }
 
 namespace {
-
-// Runs the writer; on failure removes the output folder when this run created it, so that bad
-// input found half-way leaves nothing behind. A folder holding an earlier run is left for resuming.
-ShardedRunSummary WriteOrClean(const ShardedRunOptions& run, const DatasetSpec& spec,
-                               const SampleFactory& factory) {
-  std::error_code ec;
-  const bool fresh = !fs::exists(run.out, ec) || (fs::is_directory(run.out, ec) && fs::is_empty(run.out, ec));
-  try {
-    return WriteShardedDataset(run, spec, factory);
-  } catch (...) {
-    if (fresh) fs::remove_all(run.out, ec);
-    throw;
-  }
-}
 
 std::string Seconds(double s) {
   std::ostringstream out;
@@ -125,6 +130,7 @@ VideoCommandSummary RunVideo(VideoCommandOptions options) {
     options.dataset.manifest_sha256 = manifest.sha256;
   } else {
     if (options.inputs.empty()) throw InputError("no video given: use --input or --manifest");
+    for (const auto& input : options.inputs) CheckOutputOutside(options.run.out, input);
     clips = ClipsFromPaths(options.inputs);
   }
   summary.scan_seconds =
@@ -182,6 +188,7 @@ PairsCommandSummary RunImportPairs(PairsCommandOptions options) {
     options.dataset.pairs = RealBlurPairs(options.realblur_list, options.data_root);
   } else {
     if (options.inputs.empty()) throw InputError("no pairs given: use --input or --realblur-list");
+    for (const auto& input : options.inputs) CheckOutputOutside(options.run.out, input);
     options.dataset.source = "gopro";
     options.dataset.pairs = GoProPairs(options.inputs, options.dataset.blur_folder);
   }
@@ -262,6 +269,7 @@ std::string InspectDataset(const fs::path& folder) {
 
 std::vector<fs::path> ExportStrips(const fs::path& folder, int count, const fs::path& out) {
   if (count <= 0) throw InputError(Msg() << "--count must be positive, got " << count);
+  CheckOutputOutside(out, folder);
   DatasetReader reader(folder);
   const DatasetSpec& spec = reader.spec();
   std::error_code ec;

@@ -131,7 +131,15 @@ Clip ClipFromFrameFolder(const fs::path& folder, const std::string& name) {
   clip.path = folder;
   std::vector<std::pair<int64_t, fs::path>> numbered;
   for (const auto& p : SortedEntries(folder)) {
-    if (!fs::is_regular_file(p) || !IsFrameImage(p)) continue;
+    if (!fs::is_regular_file(p)) continue;
+    if (!IsFrameImage(p)) {
+      // Hidden files (.DS_Store) are the file manager's; anything else in a frame folder is
+      // probably a frame in a format blurkit does not read, or a file put there by mistake.
+      if (p.filename().string().rfind('.', 0) == 0) continue;
+      throw InputError(Msg() << p.string() << ": scene " << name
+                             << ": a frame folder may hold only frames (.png .jpg .jpeg .bmp .tif "
+                                ".tiff .ppm .webp); move this file out of it");
+    }
     const int64_t number = FrameNumberOf(p);
     if (number < 0) {
       throw InputError(Msg() << p.string() << ": scene " << name

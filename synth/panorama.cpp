@@ -77,7 +77,25 @@ std::shared_ptr<const Panorama> Panorama::Load(const fs::path& path,
     default:
       throw InputError(Msg() << path.string() << ": unsupported pixel depth");
   }
-  cv::patchNaNs(linear, 0.0);
+  if (hdr) {
+    // NaN or infinite radiance would spread through the resampling filters into whole frames:
+    // refused, naming the first one, rather than clamped to a guess.
+    int64_t bad = 0, first_x = -1, first_y = -1;
+    for (int y = 0; y < linear.rows; ++y) {
+      const float* row = linear.ptr<float>(y);
+      for (int i = 0; i < linear.cols * 3; ++i) {
+        if (!std::isfinite(row[i])) {
+          if (bad++ == 0) first_x = i / 3, first_y = y;
+        }
+      }
+    }
+    if (bad > 0) {
+      throw InputError(Msg() << path.string() << ": " << bad
+                             << " pixel values are NaN or infinite (the first at x = " << first_x
+                             << ", y = " << first_y
+                             << "); blurkit refuses them rather than guess: repair the file first");
+    }
+  }
   cv::max(linear, 0.0, linear);  // negative radiance (some EXR encoders) is clamped
   auto panorama = std::shared_ptr<Panorama>(new Panorama());
   panorama->hdr_ = hdr;

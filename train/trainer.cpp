@@ -234,12 +234,13 @@ LoadedModel LoadCheckpoint(const fs::path& file, torch::Device device) {
 
 namespace {
 
-TrainSummary TrainInFolder(const TrainOptions& options);
+TrainSummary TrainInFolder(const TrainOptions& options, bool* started);
 
 // What a failed run leaves in its folder: nothing, where it had no checkpoint yet (a folder it
-// created is removed, its logs are removed from one that existed); where it had one, the
-// checkpoint, its logs and failed.txt saying what went wrong and how to go on.
-void CleanUpFailedRun(const fs::path& out, bool existed, const std::string& error) {
+// created is removed, its logs are removed from one that existed); where it had one and failed
+// while training, the checkpoint, its logs and failed.txt saying what went wrong and how to go on.
+// A resumed run refused before its first step (other options, other data) changes nothing.
+void CleanUpFailedRun(const fs::path& out, bool existed, bool started, const std::string& error) {
   std::error_code ec;
   if (!fs::exists(out / kCheckpointFile)) {
     if (!existed) {
@@ -250,6 +251,7 @@ void CleanUpFailedRun(const fs::path& out, bool existed, const std::string& erro
     }
     return;
   }
+  if (!started) return;
   try {
     WriteFileAtomic(out / "failed.txt",
                     "blurkit-train train failed: " + error +
@@ -263,25 +265,28 @@ void CleanUpFailedRun(const fs::path& out, bool existed, const std::string& erro
 
 TrainSummary Train(const TrainOptions& options) {
   options.Check();
+  CheckOutputOutside(options.out, options.data);
+  CheckOutputOutside(options.out, options.validation);
   if (fs::exists(options.out / kCheckpointFile) && !options.resume) {
     throw InputError(Msg() << (options.out / kCheckpointFile).string()
                            << " exists: pass --resume to continue that run, or choose another --out");
   }
   const bool existed = fs::exists(options.out);
+  bool started = false;
   try {
-    TrainSummary summary = TrainInFolder(options);
+    TrainSummary summary = TrainInFolder(options, &started);
     std::error_code ec;
     fs::remove(options.out / "failed.txt", ec);
     return summary;
   } catch (const std::exception& e) {
-    CleanUpFailedRun(options.out, existed, e.what());
+    CleanUpFailedRun(options.out, existed, started, e.what());
     throw;
   }
 }
 
 namespace {
 
-TrainSummary TrainInFolder(const TrainOptions& options) {
+TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
   SetThreads(options.threads);
   const torch::Device device = ResolveDevice(options.device);
   auto reader = std::make_shared<DatasetReader>(options.data);
@@ -403,6 +408,7 @@ TrainSummary TrainInFolder(const TrainOptions& options) {
   Progress progress("train " + model_options.kind, total - step, "steps", options.progress);
   if (options.max_minutes > 0) progress.SetTimeBudget(60 * options.max_minutes);
   const int64_t first_step = step;
+  *started = true;
   if (step < total) loader.StartEpoch(step / per_epoch, step % per_epoch);
   while (step < total) {
     std::optional<Batch> batch = loader.Next();
@@ -460,6 +466,7 @@ TrainSummary TrainInFolder(const TrainOptions& options) {
 }  // namespace
 
 PredictSummary Predict(const PredictOptions& options) {
+  CheckOutputOutside(options.out, options.data);
   SetThreads(options.threads);
   const torch::Device device = ResolveDevice(options.device);
   DatasetReader data(options.data);

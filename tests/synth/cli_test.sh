@@ -73,6 +73,14 @@ expect_error "even F" "must be odd" "$synth" panorama --input "$panos/studio.exr
 expect_error "zero size" "size must be positive" "$synth" panorama --input "$panos/studio.exr" --samples 2 --size 0 --out "$work/x5"
 touch "$work/plainfile"
 expect_error "unwritable output" "plainfile" "$synth" panorama --input "$panos/studio.exr" --samples 2 --out "$work/plainfile/out"
+OPENCV_IO_ENABLE_OPENEXR=1 /usr/bin/python3 -c "
+import numpy, cv2
+a = numpy.ones((32, 64, 3), numpy.float32); a[3, 5, 1] = numpy.nan; a[7, 9, 0] = numpy.inf
+cv2.imwrite('$work/nan.exr', a)"
+expect_error "EXR with NaN and infinite values refused" "nan.exr: 2 pixel values are NaN or infinite (the first at x = 5, y = 3)" \
+  "$synth" panorama --input "$work/nan.exr" --samples 2 --size 16 --out "$work/x7" --quiet
+[ ! -e "$work/x7" ] && pass "refused panorama leaves no output" || fail "refused panorama left $work/x7"
+expect_error "export into its own dataset" "lies inside the input" "$synth" shards export "$work/ref" --count 1 --out "$work/ref/strips"
 expect_error "unknown option" "unrecognised option\|unrecognized option" "$synth" panorama --colour red
 expect_error "manifest with unknown split" "no split named 'nope'" "$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split nope --out "$work/x6"
 cp -r "$work/a" "$work/damaged"

@@ -94,6 +94,16 @@ expect_error "unreadable video" "broken.mp4: cannot open the video" "$synth" vid
 expect_error "window longer than the clip" "scene sceneT is too short" "$synth" video --input "$work/short" --out "$work/x4"
 expect_error "empty folder" "sceneE: the folder holds no numbered frames" "$synth" video --input "$work/empty" --out "$work/x5"
 expect_error "even F" "--frames must be odd" "$synth" video --input "$root/data/samples/videos/realshort.mp4" --frames 4 --out "$work/x6"
+mkdir -p "$work/notes/sceneN"
+for f in 1 2 3 4 5 6 7 8; do echo "$work/notes/sceneN/$(printf %06d $f).png 16 16 $f"; done | pngs
+echo "shot on a Tuesday" > "$work/notes/sceneN/notes.txt"
+expect_error "non-image file in a frame folder" "notes.txt: scene sceneN: a frame folder may hold only frames" \
+  "$synth" video --input "$work/notes" --out "$work/x8"
+/usr/bin/python3 -c "
+import numpy, cv2
+w = cv2.VideoWriter('$work/one.avi', cv2.VideoWriter_fourcc(*'MJPG'), 30, (32, 24)); w.write(numpy.zeros((24, 32, 3), numpy.uint8)); w.release()"
+expect_error "video of one frame" "one.avi is too short for the window" "$synth" video --input "$work/one.avi" --out "$work/x9"
+expect_error "output inside an input frame folder" "lies inside the input" "$synth" video --input "$work/notes/sceneN" --out "$work/notes/sceneN/out"
 expect_error "bad clip range" "--clip-range" "$synth" video --input "$root/data/samples/videos/realshort.mp4" --clip-range 0.7 --out "$work/x7"
 left=$(ls -d "$work"/x? 2>/dev/null | wc -l)
 [ "$left" -eq 0 ] && pass "refused input leaves no output" || fail "refused input left $left folders"

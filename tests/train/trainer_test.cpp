@@ -240,6 +240,37 @@ TEST_F(TrainerTest, BadInputGivesClearErrors) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("corrupt.pt"), std::string::npos);
   }
+  EXPECT_FALSE(fs::exists(root_ / "f3" / "failed.txt"));  // refused before training: unchanged
+  EXPECT_FALSE(fs::exists(p.out));                          // a refused prediction leaves nothing
+  // A truncated checkpoint, and one of another program (a PNG).
+  const std::string whole = ReadFileToString(root_ / "f3" / "checkpoint.pt");
+  WriteFileAtomic(root_ / "truncated.pt", whole.substr(0, whole.size() / 2));
+  p.model = root_ / "truncated.pt";
+  p.data = root_ / "val";
+  EXPECT_THROW(Predict(p), InputError);
+  // Output folders inside the input dataset.
+  p.model = root_ / "f3" / "checkpoint.pt";
+  p.out = root_ / "val" / "pred";
+  EXPECT_THROW(Predict(p), InputError);
+  o = Options("x");
+  o.out = root_ / "train" / "run";
+  EXPECT_THROW(Train(o), InputError);
+  EXPECT_FALSE(fs::exists(o.out));
+  // A run that fails on damaged data before its first checkpoint leaves no run folder.
+  testing::WriteMovingSquares(root_ / "damaged", 4, 3, 64, 4);
+  for (const auto& entry : fs::directory_iterator(root_ / "damaged")) {
+    if (entry.path().extension() == ".h5") {
+      const std::string bytes = ReadFileToString(entry.path());
+      std::string flipped = bytes;
+      for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 64; ++i) flipped[i] ^= 0x55;
+      std::ofstream(entry.path(), std::ios::binary) << flipped;
+    }
+  }
+  o = Options("on_damaged");
+  o.data = root_ / "damaged";
+  o.max_steps = 2;
+  EXPECT_THROW(Train(o), InputError);
+  EXPECT_FALSE(fs::exists(o.out));
   // CUDA where there is none.
   if (!torch::cuda::is_available()) EXPECT_THROW(ResolveDevice("cuda"), InputError);
   EXPECT_THROW(ResolveDevice("tpu"), InputError);

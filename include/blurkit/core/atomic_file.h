@@ -37,6 +37,10 @@ class OutputFolder {
   bool keep_ = false;
 };
 
+// Throws InputError unless the output folder `out` lies outside `input` (a dataset or source
+// folder a command reads): writing into its own input would damage it.
+void CheckOutputOutside(const std::filesystem::path& out, const std::filesystem::path& input);
+
 // Reads a whole file; throws InputError naming it when it cannot be read.
 std::string ReadFileToString(const std::filesystem::path& path);
 
