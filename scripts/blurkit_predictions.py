@@ -1,99 +1,10 @@
-"""Write a blurkit prediction dataset from Python, for methods that are not blurkit's.
+"""Compatibility: write_predictions moved to the blurkit Python package (python/blurkit).
 
-blurkit-bench scores any method whose predicted frames come as a prediction dataset (the shard
-format, kind "prediction"), as PNG files named <sample_id>_<j>.png, or as the blurred-input
-baseline. This module writes the first with h5py and numpy (Debian: python3-h5py):
-
-    import sys; sys.path.insert(0, 'scripts')
-    from blurkit_predictions import write_predictions
-    # ids: the ground truth's sample ids; frames: uint8 RGB, shape (N, F, H, W, 3), time order
-    write_predictions('runs/pred/my_method', ids, frames, method='my-method',
-                      model={'parameters': 11.2e6, 'fps': {'128': 310.0, '256': 95.0}})
-
-Read the ids of a ground-truth dataset with h5py: f['sample_id'].asstr()[:] of each shard.
-The layout is the one README.md documents (schema version 2: Fletcher-32 checksums on the pixel
-chunks, HDF5's 1.10 file format, and a sha256 of the metadata columns; see include/blurkit/core/shard.h).
+Old scripts that did `sys.path.insert(0, 'scripts'); from blurkit_predictions import write_predictions`
+keep working; new ones import it from the package: `from blurkit import write_predictions`.
 """
-import hashlib
-import json
 import os
+import sys
 
-import h5py
-import numpy as np
-
-SCHEMA_VERSION = 2
-
-
-def metadata_sha256(ids, source_files, source_hashes, indices, magnitudes):
-    """The digest blurkit stores in a shard's metadata_sha256 attribute (MetadataDigest in
-    core/shard.cpp): the string columns as UTF-8 with a NUL after each value, then sample_index
-    (int64) and blur_magnitude (float32), little-endian. Prediction datasets have no pose or
-    source-frame columns."""
-    digest = hashlib.sha256()
-    for column in (ids, source_files, source_hashes):
-        for value in column:
-            digest.update(value.encode('utf-8') + b'\0')
-    digest.update(np.asarray(indices, '<i8').tobytes())
-    digest.update(np.asarray(magnitudes, '<f4').tobytes())
-    return digest.hexdigest()
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def write_predictions(out_dir, ids, frames, method, model=None, blurred=None):
-    """Writes `frames` (uint8, N x F x H x W x 3, RGB, time order) for the samples `ids`.
-
-    `model` may hold {"parameters": N, "fps": {"128": ..., "256": ..., "512": ...}}, shown by
-    blurkit-bench beside the scores. `blurred` (N x H x W x 3) defaults to the middle frame.
-    """
-    frames = np.asarray(frames)
-    if frames.dtype != np.uint8 or frames.ndim != 5 or frames.shape[-1] != 3:
-        raise ValueError(f'frames must be uint8 (N, F, H, W, 3), got {frames.dtype} {frames.shape}')
-    n, f, h, w, _ = frames.shape
-    if len(ids) != n:
-        raise ValueError(f'{len(ids)} ids for {n} samples')
-    if blurred is None:
-        blurred = frames[:, f // 2]
-    os.makedirs(out_dir, exist_ok=True)
-    name = 'shard-00000-of-00001.h5'
-    params = {'method': method}
-    if model:
-        params['model'] = model
-    tmp = os.path.join(out_dir, name + '.tmp')
-    strings = h5py.string_dtype('utf-8')
-    with h5py.File(tmp, 'w', track_order=False, libver=('v110', 'v110')) as out:
-        out.create_dataset('blurred', data=np.asarray(blurred, np.uint8), chunks=(1, h, w, 3),
-                           fletcher32=True)
-        out.create_dataset('sharp', data=frames, chunks=(1, f, h, w, 3), fletcher32=True)
-        out.create_dataset('sample_id', data=np.array(ids, dtype=object), dtype=strings)
-        out.create_dataset('sample_index', data=np.arange(n, dtype=np.int64))
-        out.create_dataset('source_file', data=np.array([''] * n, dtype=object), dtype=strings)
-        out.create_dataset('source_sha256', data=np.array([''] * n, dtype=object), dtype=strings)
-        out.create_dataset('blur_magnitude', data=np.zeros(n, np.float32))
-        attrs = {'kind': 'prediction', 'generator': 'blurkit_predictions.py', 'params': json.dumps(params),
-                 'blur_magnitude_unit': '', 'manifest_sha256': ''}
-        for key, value in attrs.items():
-            out.attrs.create(key, value, dtype=strings)
-        for key, value in {'schema_version': SCHEMA_VERSION, 'frames': f, 'height': h, 'width': w,
-                           'first_sample': 0, 'num_samples': n, 'compression': 0}.items():
-            out.attrs[key] = np.int64(value)
-        out.attrs['seed'] = np.uint64(0)
-        out.attrs.create('metadata_sha256', metadata_sha256(list(ids), [''] * n, [''] * n, np.arange(n),
-                                                            np.zeros(n)), dtype=strings)
-    os.replace(tmp, os.path.join(out_dir, name))
-    index = {'schema_version': SCHEMA_VERSION, 'kind': 'prediction', 'frames': f, 'height': h, 'width': w,
-             'generator': 'blurkit_predictions.py', 'blur_magnitude_unit': '', 'params': params, 'seed': 0,
-             'manifest_sha256': '', 'compression': 0, 'num_samples': n, 'shard_size': n, 'total_shards': 1,
-             'complete': True,
-             'shards': [{'file': name, 'shard': 0, 'first_sample': 0, 'num_samples': n,
-                         'sha256': _sha256(os.path.join(out_dir, name)),
-                         'bytes': os.path.getsize(os.path.join(out_dir, name))}]}
-    with open(os.path.join(out_dir, 'index.json.tmp'), 'w') as out:
-        json.dump(index, out, indent=2)
-    os.replace(os.path.join(out_dir, 'index.json.tmp'), os.path.join(out_dir, 'index.json'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'python'))
+from blurkit.predictions import SCHEMA_VERSION, write_predictions  # noqa: E402,F401

@@ -22,7 +22,8 @@ done
 # Build tools and libraries (core: HDF5, JSON, OpenSSL; synth and bench: OpenCV, TBB, Eigen, Boost;
 # train: LibTorch 1.13, CPU), the
 # test and benchmark frameworks, jq for the scripts, and Python's h5py/OpenCV for the tests that
-# check what Python users see (scikit-image: the reference the SSIM is checked against).
+# check what Python users see (scikit-image: the reference the SSIM is checked against; PyTorch,
+# pip, venv and setuptools: the python/blurkit package's DataLoader tests and its offline install).
 packages=(
   build-essential cmake pkg-config git ca-certificates jq
   libhdf5-dev nlohmann-json3-dev libssl-dev
@@ -30,6 +31,7 @@ packages=(
   libtorch-dev
   libgtest-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-opencv python3-skimage
+  python3-torch python3-pip python3-venv python3-setuptools
 )
 missing=()
 for p in "${packages[@]}"; do

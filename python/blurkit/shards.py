@@ -1,0 +1,352 @@
+"""Reading blurkit's shard datasets: the index, single samples, and a PyTorch ``Dataset``.
+
+A dataset is a folder of HDF5 shards and ``index.json``; ``include/blurkit/core/shard.h`` and the
+project's README ("The shard format") describe it. Every read here checks what it reads, as the C++
+reader does: the shard sizes against ``index.json`` when a dataset is opened, each shard's
+attributes and metadata checksum when it is first used, and each sample's Fletcher-32 checksum
+(HDF5 checks it) when it is read. Shards of schema 1, written before checksums, still read.
+"""
+import bisect
+import hashlib
+import json
+import os
+
+import h5py
+import numpy as np
+
+try:  # torch is optional: without it, ShardDataset returns numpy arrays
+    import torch
+    from torch.utils.data import Dataset as _DatasetBase
+except ImportError:  # pragma: no cover - exercised where torch is absent
+    torch = None
+    _DatasetBase = object
+
+SCHEMA_VERSIONS = (1, 2)
+
+
+class DamagedDatasetError(OSError):
+    """A shard or ``index.json`` that is damaged, truncated, or inconsistent with the other."""
+
+
+def metadata_sha256(ids, source_files, source_hashes, indices, magnitudes, orientation=(), homography=(),
+                    source_frames=()):
+    """The digest a schema-2 shard stores in its ``metadata_sha256`` attribute.
+
+    The bytes hashed (``MetadataDigest`` in ``core/shard.cpp``): each value of ``sample_id``, then
+    of ``source_file``, then of ``source_sha256``, as UTF-8 followed by one NUL byte; then
+    ``sample_index`` (int64), ``blur_magnitude`` (float32), ``orientation`` and ``homography``
+    (float64) and ``source_frames`` (int64), little-endian and row-major; the columns a dataset's
+    kind lacks are empty.
+
+    Returns
+    -------
+    str
+        Lower-case hexadecimal sha256.
+    """
+    digest = hashlib.sha256()
+    for column in (ids, source_files, source_hashes):
+        for value in column:
+            digest.update(value.encode('utf-8') + b'\0')
+    digest.update(np.asarray(indices, '<i8').tobytes())
+    digest.update(np.asarray(magnitudes, '<f4').tobytes())
+    digest.update(np.asarray(orientation, '<f8').tobytes())
+    digest.update(np.asarray(homography, '<f8').tobytes())
+    digest.update(np.asarray(source_frames, '<i8').tobytes())
+    return digest.hexdigest()
+
+
+def read_index(path):
+    """Reads and checks a dataset's ``index.json``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset folder.
+
+    Returns
+    -------
+    dict
+        The index: ``kind``, ``frames``, ``height``, ``width``, ``num_samples``, ``params``,
+        ``shards`` (each with ``file``, ``first_sample``, ``num_samples``, ``sha256`` and, in
+        schema 2, ``bytes``), ...
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder or its ``index.json`` does not exist.
+    DamagedDatasetError
+        The index is not valid JSON, is incomplete, or does not match the shards on disk (a missing
+        or truncated shard, a shard path outside the folder, sample ranges with gaps).
+    """
+    path = os.fspath(path)
+    index_file = os.path.join(path, 'index.json')
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f'{path}: no such dataset folder')
+    if not os.path.exists(index_file):
+        raise FileNotFoundError(f'{path}: not a blurkit dataset (no index.json)')
+    try:
+        with open(index_file, encoding='utf-8') as f:
+            index = json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise DamagedDatasetError(f'{index_file}: not valid JSON ({e})') from None
+    try:
+        version = index['schema_version']
+        if version not in SCHEMA_VERSIONS:
+            raise DamagedDatasetError(f'{index_file}: schema version {version} is not supported '
+                                      f'(this package reads {SCHEMA_VERSIONS})')
+        if not index.get('complete') or index.get('num_parts', 1) != 1:
+            raise DamagedDatasetError(f'{index_file}: the dataset is incomplete (rerun the command that '
+                                      'makes it to resume)')
+        expected = 0
+        for entry in index['shards']:
+            name = entry['file']
+            if not name or name in ('.', '..') or '/' in name or '\\' in name:
+                raise DamagedDatasetError(f'{index_file}: shard file {name!r} is not a plain file name '
+                                          'inside the dataset folder')
+            if entry['first_sample'] != expected:
+                raise DamagedDatasetError(f'{index_file}: shard {name} starts at sample '
+                                          f'{entry["first_sample"]}, expected {expected}')
+            expected += entry['num_samples']
+            shard = os.path.join(path, name)
+            if not os.path.isfile(shard):
+                raise DamagedDatasetError(f'{shard}: shard listed in index.json is missing')
+            size = os.path.getsize(shard)
+            if entry.get('bytes', 0) > 0 and size != entry['bytes']:
+                raise DamagedDatasetError(f'{shard}: {size} bytes, index.json records {entry["bytes"]} '
+                                          '(truncated or replaced shard)')
+        if expected != index['num_samples']:
+            raise DamagedDatasetError(f'{index_file}: shards hold {expected} samples, the index announces '
+                                      f'{index["num_samples"]}')
+        for key in ('kind', 'frames', 'height', 'width'):
+            index[key]  # noqa: B018 - a KeyError below names the missing key
+    except (KeyError, TypeError) as e:
+        raise DamagedDatasetError(f'{index_file}: invalid index ({e!r} missing or malformed)') from None
+    return index
+
+
+def _has_fletcher32(dataset):
+    plist = dataset.id.get_create_plist()
+    return any(plist.get_filter(k)[0] == h5py.h5z.FILTER_FLETCHER32 for k in range(plist.get_nfilters()))
+
+
+class _Shard:
+    """One open shard: its file and its per-sample metadata, checked when opened."""
+
+    def __init__(self, path, entry, index):
+        self.path = path
+        try:
+            self.file = h5py.File(path, 'r')
+        except OSError as e:
+            raise DamagedDatasetError(f'{path}: cannot open the shard (damaged or truncated?): {e}') from None
+        try:
+            self._check(entry, index)
+        except DamagedDatasetError:
+            self.file.close()
+            raise
+        except (OSError, KeyError, ValueError, TypeError) as e:
+            self.file.close()
+            raise DamagedDatasetError(f'{path}: damaged shard: {e}') from None
+
+    def _check(self, entry, index):
+        f, path = self.file, self.path
+        attrs = f.attrs
+        self.schema_version = int(attrs['schema_version'])
+        if self.schema_version != index['schema_version']:
+            raise DamagedDatasetError(f'{path}: schema version {self.schema_version}, index.json says '
+                                      f'{index["schema_version"]}')
+        for key in ('frames', 'height', 'width', 'first_sample', 'num_samples'):
+            want = index[key] if key in ('frames', 'height', 'width') else entry[key]
+            if int(attrs[key]) != want:
+                raise DamagedDatasetError(f'{path}: attribute {key} = {int(attrs[key])}, index.json says '
+                                          f'{want}: a shard of another dataset?')
+        kind = attrs['kind']
+        kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+        if kind != index['kind'] or int(attrs['seed']) != index.get('seed', 0):
+            raise DamagedDatasetError(f'{path}: kind or seed differ from index.json: a shard of another '
+                                      'dataset?')
+        n = entry['num_samples']
+        self.ids = list(f['sample_id'].asstr()[:])
+        self.magnitudes = f['blur_magnitude'][:]
+        self.indices = f['sample_index'][:]
+        if len(self.ids) != n or self.magnitudes.shape != (n,) or self.indices.shape != (n,):
+            raise DamagedDatasetError(f'{path}: metadata columns do not hold {n} samples')
+        if self.schema_version >= 2:
+            optional = [f[name][:] if name in f else () for name in ('orientation', 'homography',
+                                                                      'source_frames')]
+            digest = metadata_sha256(self.ids, list(f['source_file'].asstr()[:]),
+                                     list(f['source_sha256'].asstr()[:]), self.indices, self.magnitudes,
+                                     *optional)
+            stored = attrs['metadata_sha256']
+            stored = stored.decode() if isinstance(stored, bytes) else str(stored)
+            if digest != stored:
+                raise DamagedDatasetError(f'{path}: checksum error in the per-sample metadata (sample ids, '
+                                          'sources, blur magnitudes, poses): the shard is damaged')
+        shape = (index['height'], index['width'], 3)
+        self.blurred, self.sharp = f['blurred'], f['sharp']
+        if self.blurred.shape != (n,) + shape or self.sharp.shape != (n, index['frames']) + shape:
+            raise DamagedDatasetError(f'{path}: image datasets do not have the announced shape')
+        if self.schema_version >= 2 and not (_has_fletcher32(self.blurred) and _has_fletcher32(self.sharp)):
+            raise DamagedDatasetError(f'{path}: image datasets lack the Fletcher-32 checksums of schema 2')
+
+    def read(self, i):
+        try:
+            return self.blurred[i], self.sharp[i]
+        except OSError as e:
+            raise DamagedDatasetError(
+                f'{self.path}: sample {self.ids[i]!r} (index {int(self.indices[i])}): cannot read its pixels: '
+                f'{"checksum error or damaged shard" if self.schema_version >= 2 else "damaged shard?"} '
+                f'({e})') from None
+
+
+def _to_float(image):
+    """uint8 (any strides) to contiguous float32 in [0, 1], in one pass."""
+    out = np.empty(image.shape, np.float32)
+    np.divide(image, np.float32(255), out=out)
+    return out
+
+
+class _Reader:
+    """Random access to the samples of a dataset; shards open on first use, once per process."""
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        self.index = read_index(self.path)
+        self.starts = [s['first_sample'] for s in self.index['shards']]
+        self._shards = {}
+        self._pid = os.getpid()
+
+    def __len__(self):
+        return self.index['num_samples']
+
+    def shard_of(self, i):
+        if not isinstance(i, (int, np.integer)) or not 0 <= i < len(self):
+            raise IndexError(f'{self.path}: sample index {i} out of range [0, {len(self)})')
+        k = bisect.bisect_right(self.starts, i) - 1
+        if os.getpid() != self._pid:
+            # A forked DataLoader worker: HDF5 handles opened by the parent are not safe to share,
+            # so each process opens its own (the parent's are dropped here, not closed).
+            self._shards, self._pid = {}, os.getpid()
+        if k not in self._shards:
+            entry = self.index['shards'][k]
+            self._shards[k] = _Shard(os.path.join(self.path, entry['file']), entry, self.index)
+        return self._shards[k], i - self.starts[k]
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state['_shards'] = {}
+        return state
+
+
+def open_sample(path, i):
+    """One sample of a dataset, as stored, for quick looks.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset folder.
+    i : int
+        Sample index, 0 <= i < ``num_samples``.
+
+    Returns
+    -------
+    dict
+        ``blurred`` (H, W, 3) and ``sharp`` (F, H, W, 3), uint8 RGB in time order; ``sample_id``,
+        ``blur_magnitude`` and ``index``.
+    """
+    reader = _Reader(path)
+    shard, j = reader.shard_of(i)
+    blurred, sharp = shard.read(j)
+    return {'blurred': blurred, 'sharp': sharp, 'sample_id': shard.ids[j],
+            'blur_magnitude': float(shard.magnitudes[j]), 'index': i}
+
+
+class ShardDataset(_DatasetBase):
+    """A blurkit dataset as a PyTorch ``Dataset`` (random access by sample index).
+
+    Shard files are opened lazily in the process that reads them, so the dataset is safe with
+    ``DataLoader(num_workers > 0)``: a worker never uses an HDF5 handle opened before it was forked.
+
+    Augmentation follows one random stream per (seed, epoch, sample index), so a sample's crop and
+    flips do not depend on the worker that reads it or on the batch it lands in. The same crop,
+    flips and time reversal apply to the blurred image and to every frame. Call
+    :meth:`set_epoch` before each epoch, as with ``DistributedSampler``. Workers receive a copy of
+    the dataset when an epoch's iterator starts, so keep ``persistent_workers=False``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset folder (``index.json`` and shards).
+    crop : int or (int, int), optional
+        Random square crop of this size, or (height, width); None keeps whole images.
+    flips : bool
+        Random horizontal and vertical flips, each with probability 1/2.
+    time_reversal : bool
+        Reverse the frame order with probability 1/2 (a blurred image is the same played backwards).
+    frames : sequence of int, optional
+        Which of the F stored frames to return, in time order (e.g. ``(0, F // 2, F - 1)``); None
+        returns all. Time reversal applies after the selection.
+    seed : int
+        Seed of the augmentation streams.
+
+    Returns (from ``__getitem__``)
+    ------------------------------
+    dict
+        ``blurred`` (3, h, w) and ``sharp`` (F', 3, h, w), float32 in [0, 1], as torch tensors
+        (numpy arrays where torch is absent); ``sample_id`` (str), ``blur_magnitude`` (float),
+        ``index`` (int) and ``transform`` (``top``, ``left``, ``flip_h``, ``flip_v``, ``reversed``).
+    """
+
+    def __init__(self, path, crop=None, flips=False, time_reversal=False, frames=None, seed=0):
+        self._reader = _Reader(path)
+        index = self._reader.index
+        self.path = self._reader.path
+        self.height, self.width, self.num_frames = index['height'], index['width'], index['frames']
+        if crop is None:
+            self.crop = (self.height, self.width)
+        else:
+            self.crop = (crop, crop) if isinstance(crop, (int, np.integer)) else tuple(crop)
+        if not (0 < self.crop[0] <= self.height and 0 < self.crop[1] <= self.width):
+            raise ValueError(f'{self.path}: crop {self.crop} does not fit its {self.height}x{self.width} '
+                             '(height x width) images')
+        self.frames = None if frames is None else [int(j) for j in frames]
+        if self.frames is not None and not all(0 <= j < self.num_frames for j in self.frames):
+            raise ValueError(f'{self.path}: frames {self.frames} outside 0..{self.num_frames - 1}')
+        self.flips, self.time_reversal, self.seed, self.epoch = flips, time_reversal, seed, 0
+
+    @property
+    def index(self):
+        """The dataset's ``index.json`` (see :func:`read_index`)."""
+        return self._reader.index
+
+    def set_epoch(self, epoch):
+        """Selects the augmentation streams of `epoch`."""
+        self.epoch = int(epoch)
+
+    def __len__(self):
+        return len(self._reader)
+
+    def __getitem__(self, i):
+        i = int(i) if isinstance(i, (np.integer, )) else i
+        shard, j = self._reader.shard_of(i)
+        blurred, sharp = shard.read(j)
+        # Every draw is made whatever the options, so that each option's stream stays the same.
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        h, w = self.crop
+        top = int(rng.integers(0, self.height - h + 1))
+        left = int(rng.integers(0, self.width - w + 1))
+        flip_h, flip_v, reverse = (bool(rng.integers(2)) for _ in range(3))
+        flip_h, flip_v = flip_h and self.flips, flip_v and self.flips
+        reverse = reverse and self.time_reversal
+        if self.frames is not None:
+            sharp = sharp[self.frames]
+        if reverse:
+            sharp = sharp[::-1]
+        rows = slice(top + h - 1, top - 1 if top > 0 else None, -1) if flip_v else slice(top, top + h)
+        cols = slice(left + w - 1, left - 1 if left > 0 else None, -1) if flip_h else slice(left, left + w)
+        blurred = _to_float(blurred[rows, cols].transpose(2, 0, 1))
+        sharp = _to_float(sharp[:, rows, cols].transpose(0, 3, 1, 2))
+        if torch is not None:
+            blurred, sharp = torch.from_numpy(blurred), torch.from_numpy(sharp)
+        return {'blurred': blurred, 'sharp': sharp, 'sample_id': shard.ids[j],
+                'blur_magnitude': float(shard.magnitudes[j]), 'index': i,
+                'transform': {'top': top, 'left': left, 'flip_h': flip_h, 'flip_v': flip_v, 'reversed': reverse}}
