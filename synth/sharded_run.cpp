@@ -41,6 +41,44 @@ int64_t ShardNumberOf(const std::string& name) {
 
 }  // namespace
 
+bool PartFromScheduler(const std::map<std::string, std::string>& env, int* index, int* count,
+                       std::string* source) {
+  auto get = [&](const char* name) -> const std::string* {
+    auto it = env.find(name);
+    return it == env.end() || it->second.empty() ? nullptr : &it->second;
+  };
+  auto integer = [&](const char* name) {
+    const std::string* v = get(name);
+    try {
+      size_t used = 0;
+      const long n = std::stol(*v, &used);
+      if (used != v->size() || n < 0) throw std::invalid_argument(*v);
+      return static_cast<int>(n);
+    } catch (const std::logic_error&) {
+      throw InputError(Msg() << "environment variable " << name << "='" << *v
+                             << "' should be a non-negative integer");
+    }
+  };
+  if (get("SLURM_ARRAY_TASK_ID") && get("SLURM_ARRAY_TASK_COUNT")) {
+    const int min = get("SLURM_ARRAY_TASK_MIN") ? integer("SLURM_ARRAY_TASK_MIN") : 0;
+    *index = integer("SLURM_ARRAY_TASK_ID") - min;
+    *count = integer("SLURM_ARRAY_TASK_COUNT");
+    *source = "SLURM_ARRAY_TASK_ID=" + *get("SLURM_ARRAY_TASK_ID") + " of SLURM_ARRAY_TASK_COUNT=" +
+              *get("SLURM_ARRAY_TASK_COUNT") + (min ? " from " + std::to_string(min) : "");
+  } else if (get("RANK") && get("WORLD_SIZE")) {
+    *index = integer("RANK");
+    *count = integer("WORLD_SIZE");
+    *source = "RANK=" + *get("RANK") + " of WORLD_SIZE=" + *get("WORLD_SIZE");
+  } else {
+    return false;
+  }
+  if (*count < 1 || *index < 0 || *index >= *count) {
+    throw InputError(Msg() << *source << ": part " << *index << " is not in [0, " << *count
+                           << ") (a job array must count its tasks without gaps, e.g. --array=0-3)");
+  }
+  return true;
+}
+
 ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const DatasetSpec& spec,
                                       const SampleFactory& make_sample) {
   options.Check();

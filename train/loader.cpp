@@ -70,7 +70,7 @@ Batch MakeBatch(const DatasetReader& reader, const std::vector<int64_t>& order, 
   auto sharp = torch::empty({options.batch, f, 3, h, w}, torch::kFloat32);
   const size_t image = static_cast<size_t>(3) * h * w;
   for (int b = 0; b < options.batch; ++b) {
-    const int64_t position = index * options.batch + b;
+    const int64_t position = (index * options.world_size + options.rank) * options.batch + b;
     const Sample sample = reader.Read(order[position]);
     RandomStream rng(options.seed, RandomPurpose::kAugment,
                      static_cast<uint64_t>(epoch) * 0x100000000ULL + static_cast<uint64_t>(position));
@@ -102,13 +102,15 @@ Loader::Loader(std::shared_ptr<const DatasetReader> reader, LoaderOptions option
   options_.Check();
   if (BatchesPerEpoch() < 1) {
     throw InputError(Msg() << reader_->folder().string() << ": " << reader_->size()
-                           << " samples make no batch of " << options_.batch);
+                           << " samples make no batch of " << options_.batch * options_.world_size);
   }
 }
 
 Loader::~Loader() { Stop(); }
 
-int64_t Loader::BatchesPerEpoch() const { return reader_->size() / options_.batch; }
+int64_t Loader::BatchesPerEpoch() const {
+  return reader_->size() / (int64_t{options_.batch} * options_.world_size);
+}
 
 void Loader::Stop() {
   {

@@ -13,6 +13,7 @@
 #include "blurkit/core/progress.h"
 #include "blurkit/core/sha256.h"
 #include "blurkit/core/version.h"
+#include "blurkit/train/distributed.h"
 
 namespace blurkit::train {
 namespace fs = std::filesystem;
@@ -44,6 +45,7 @@ void TrainOptions::Check() const {
   if (!(learning_rate > 0)) throw InputError("--lr must be positive");
   if (max_steps < 0 || max_minutes < 0 || stop_after < 0) throw InputError("budgets must be >= 0");
   if (checkpoint_every < 1) throw InputError("--checkpoint-every must be positive");
+  if (dist_timeout_seconds < 1) throw InputError("--dist-timeout must be at least 1 second");
   if (schedule != "paper" && schedule != "cosine" && schedule != "constant") {
     throw InputError("--schedule must be paper, cosine or constant, got '" + schedule + "'");
   }
@@ -234,7 +236,8 @@ LoadedModel LoadCheckpoint(const fs::path& file, torch::Device device) {
 
 namespace {
 
-TrainSummary TrainInFolder(const TrainOptions& options, bool* started);
+TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment& launch,
+                           bool* started);
 
 // What a failed run leaves in its folder: nothing, where it had no checkpoint yet (a folder it
 // created is removed, its logs are removed from one that existed); where it had one and failed
@@ -271,24 +274,56 @@ TrainSummary Train(const TrainOptions& options) {
     throw InputError(Msg() << (options.out / kCheckpointFile).string()
                            << " exists: pass --resume to continue that run, or choose another --out");
   }
+  const LaunchEnvironment launch = ParseLaunchEnvironment(CurrentEnvironment());
   const bool existed = fs::exists(options.out);
   bool started = false;
   try {
-    TrainSummary summary = TrainInFolder(options, &started);
+    TrainSummary summary = TrainInFolder(options, launch, &started);
     std::error_code ec;
-    fs::remove(options.out / "failed.txt", ec);
+    if (launch.rank == 0) fs::remove(options.out / "failed.txt", ec);
     return summary;
   } catch (const std::exception& e) {
-    CleanUpFailedRun(options.out, existed, started, e.what());
+    if (launch.rank == 0) CleanUpFailedRun(options.out, existed, started, e.what());
     throw;
   }
 }
 
 namespace {
 
-TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
-  SetThreads(options.threads);
-  const torch::Device device = ResolveDevice(options.device);
+// 64-bit FNV-1a of the parameters' bytes: ranks compare it to prove they hold the same model.
+int64_t ParameterDigest(FrameModelImpl& model) {
+  uint64_t hash = 1469598103934665603ULL;
+  for (const auto& p : model.parameters()) {
+    const Tensor t = p.detach().to(torch::kCPU).contiguous();
+    const auto* bytes = static_cast<const uint8_t*>(t.data_ptr());
+    for (size_t i = 0; i < t.nbytes(); ++i) hash = (hash ^ bytes[i]) * 1099511628211ULL;
+  }
+  return static_cast<int64_t>(hash);
+}
+
+TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment& launch,
+                           bool* started) {
+  // Processes sharing a machine share its cores (torchrun's LOCAL_WORLD_SIZE, Slurm's tasks per
+  // node), unless --threads says otherwise.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  SetThreads(options.threads > 0 || !launch.distributed()
+                 ? options.threads
+                 : std::max(1, cores / launch.local_world_size));
+  torch::Device device = ResolveDevice(options.device);
+  if (device.is_cuda() && launch.distributed()) {
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(launch.local_rank));
+  }
+  std::unique_ptr<ProcessGroup> group;
+  if (launch.distributed()) {
+    group = ProcessGroup::Create(launch, std::chrono::seconds(options.dist_timeout_seconds), device);
+  }
+  const bool main_rank = launch.rank == 0;  // writes the checkpoint, logs and validation
+  const int world = launch.world_size;
+  if (group && main_rank && options.progress) {
+    std::cerr << "data-parallel: " << world << " processes (" << launch.launcher << "), batch "
+              << options.loader.batch << " per process, " << options.loader.batch * world
+              << " in all; rendezvous " << launch.master_addr << ":" << launch.master_port << "\n";
+  }
   auto reader = std::make_shared<DatasetReader>(options.data);
   ModelOptions model_options = options.model;
   model_options.frames = reader->spec().frames;
@@ -305,7 +340,7 @@ TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
     }
   }
   std::error_code ec;
-  fs::create_directories(options.out, ec);
+  if (main_rank) fs::create_directories(options.out, ec);
   if (ec) throw IoError(Msg() << options.out.string() << ": cannot create the run folder: " << ec.message());
   const fs::path checkpoint = options.out / kCheckpointFile;
   const fs::path train_log = options.out / "train_log.csv", val_log = options.out / "val_log.csv";
@@ -340,12 +375,20 @@ TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
     model->ApplyLayout();
     archive.read("optimizer", optimizer_archive);
     optimizer.load(optimizer_archive);
+    const int saved_world = meta.at("train").value("world_size", 1);
+    if (saved_world != world) {
+      throw InputError(Msg() << checkpoint.string() << ": made by " << saved_world
+                             << " process(es), resumed by " << world
+                             << "; resume with the world size the run started with");
+    }
     step = meta.value("step", int64_t{0});
     seconds_before = meta.value("train_seconds", 0.0);
     summary.resumed_from = step;
-    TruncateLog(train_log, step);
-    TruncateLog(val_log, step);
-  } else {
+    if (main_rank) {
+      TruncateLog(train_log, step);
+      TruncateLog(val_log, step);
+    }
+  } else if (main_rank) {
     WriteFileAtomic(train_log, "step,epoch,lr,loss,photometric,consistency,penalty,samples_per_s\n");
     // train_seconds: wall time spent in training steps, validation excluded (learning curves
     // against time: scripts/learning_curves.sh).
@@ -356,6 +399,14 @@ TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
   // Batches for a GPU are page-locked, so that their copies run asynchronously.
   LoaderOptions loader_options = options.loader;
   loader_options.pin_memory = loader_options.pin_memory || device.is_cuda();
+  loader_options.rank = launch.rank;
+  loader_options.world_size = world;
+  if (group) {
+    // Every rank starts from rank 0's weights (the same seed gives the same ones; this makes sure).
+    std::vector<Tensor> state = model->parameters();
+    for (const auto& b : model->buffers()) state.push_back(b);
+    group->Broadcast(state);
+  }
   Loader loader(reader, loader_options);
   const int64_t per_epoch = loader.BatchesPerEpoch();
   const int64_t validate_every = options.validate_every > 0 ? options.validate_every : per_epoch;
@@ -368,6 +419,8 @@ TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
                         {"warmup", options.warmup},
                         {"loss", options.loss.distance},
                         {"batch", options.loader.batch},
+                        {"world_size", world},
+                        {"global_batch", options.loader.batch * world},
                         {"crop", options.loader.crop},
                         {"seed", options.loader.seed},
                         {"shuffle_shards", options.loader.shuffle_shards},
@@ -378,7 +431,11 @@ TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
                         {"penalty", options.loss.penalty},
                         {"order_invariant", options.loss.order_invariant}}}};
 
-  std::ofstream log(train_log, std::ios::app), vlog(val_log, std::ios::app);
+  std::ofstream log, vlog;  // rank 0's
+  if (main_rank) {
+    log.open(train_log, std::ios::app);
+    vlog.open(val_log, std::ios::app);
+  }
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -389,10 +446,15 @@ TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
     extra["epoch"] = at / per_epoch;
     extra["batch_in_epoch"] = at % per_epoch;
     extra["train_seconds"] = train_seconds();
-    SaveCheckpoint(checkpoint, *model, &optimizer, {at, model_options, extra});
+    if (main_rank) SaveCheckpoint(checkpoint, *model, &optimizer, {at, model_options, extra});
+    if (group) group->Barrier();
   };
   auto validate = [&](int64_t at) {
     if (!validation) return;
+    if (!main_rank) {
+      group->Barrier();
+      return;
+    }
     const double begin = elapsed();
     summary.validation = Validate(*model, *validation, device, options.validation_samples);
     validation_seconds += elapsed() - begin;
@@ -400,12 +462,14 @@ TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
          << Csv(summary.validation.psnr_others) << "," << summary.validation.samples << ","
          << Csv(train_seconds()) << "\n";
     vlog.flush();
+    if (group) group->Barrier();
   };
   // A new run is validated before its first step too: the untrained model predicts the blurred
   // input, so the first row of val_log.csv is the floor that the curve rises from.
   if (step == 0) validate(0);
 
-  Progress progress("train " + model_options.kind, total - step, "steps", options.progress);
+  Progress progress("train " + model_options.kind, total - step, "steps",
+                    options.progress && main_rank);
   if (options.max_minutes > 0) progress.SetTimeBudget(60 * options.max_minutes);
   const int64_t first_step = step;
   *started = true;
@@ -426,23 +490,36 @@ TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
     const LossTerms terms = ComputeLoss(output, sharp, options.loss);
     optimizer.zero_grad();
     terms.total.backward();
+    if (group) group->AverageGradients(model->parameters());
     optimizer.step();
     ++step;
-    const double loss = terms.total.item<double>();
-    summary.last_loss = loss;
     const double seconds = elapsed();
-    const double rate = (step - first_step) * options.loader.batch / std::max(seconds, 1e-9);
-    log << step << "," << (step - 1) / per_epoch << "," << Csv(lr) << "," << Csv(loss) << ","
-        << Csv(terms.photometric.item<double>()) << "," << Csv(terms.consistency.item<double>())
-        << "," << Csv(terms.penalty.item<double>()) << "," << Csv(rate) << "\n";
+    // The logged loss terms are means over the ranks; the time budget binds when it binds on any
+    // rank, so that all stop at the same step.
+    bool budget = (options.max_minutes > 0 && seconds >= 60 * options.max_minutes) ||
+                  (options.stop_after > 0 && step - first_step >= options.stop_after);
+    Tensor logged = torch::stack({terms.total.detach(), terms.photometric.detach(),
+                                  terms.consistency.detach(), terms.penalty.detach()})
+                        .to(torch::kCPU, torch::kFloat64);
+    if (group) {
+      Tensor shared = group->Sum(torch::cat({logged, torch::full({1}, budget ? 1.0 : 0.0, torch::kFloat64)}));
+      logged = shared.narrow(0, 0, 4) / world;
+      budget = shared[4].item<double>() > 0;
+    }
+    const double loss = logged[0].item<double>();
+    summary.last_loss = loss;
+    const double rate = (step - first_step) * options.loader.batch * world / std::max(seconds, 1e-9);
+    if (main_rank) {
+      log << step << "," << (step - 1) / per_epoch << "," << Csv(lr) << "," << Csv(loss) << ","
+          << Csv(logged[1].item<double>()) << "," << Csv(logged[2].item<double>()) << ","
+          << Csv(logged[3].item<double>()) << "," << Csv(rate) << "\n";
+    }
     char note[96];
     std::snprintf(note, sizeof(note), " loss %.4f, %.1f samples/s", loss, rate);
     progress.Advance(1, note);
-    if (step % 10 == 0) log.flush();
-    const bool budget = (options.max_minutes > 0 && seconds >= 60 * options.max_minutes) ||
-                        (options.stop_after > 0 && step - first_step >= options.stop_after);
+    if (step % 10 == 0 && main_rank) log.flush();
     if (step % options.checkpoint_every == 0) {
-      log.flush();
+      if (main_rank) log.flush();
       save(step);
     }
     if (step % validate_every == 0) validate(step);
@@ -453,13 +530,27 @@ TrainSummary TrainInFolder(const TrainOptions& options, bool* started) {
     }
   }
   progress.Finish();
-  log.flush();
+  if (main_rank) log.flush();
   save(step);
   if (validation && step % validate_every != 0) validate(step);
   summary.steps = step;
   summary.seconds = elapsed();
-  summary.samples_per_second = (step - first_step) * options.loader.batch / std::max(summary.seconds, 1e-9);
+  summary.samples_per_second =
+      (step - first_step) * options.loader.batch * world / std::max(summary.seconds, 1e-9);
   summary.checkpoint = checkpoint;
+  summary.world_size = world;
+  summary.parameters_digest = ParameterDigest(*model);
+  if (group) {
+    // Every rank must end with rank 0's model: anything else is a bug, not noise.
+    Tensor digest = torch::full({1}, summary.parameters_digest, torch::kInt64);
+    group->Broadcast({digest});
+    if (digest.item<int64_t>() != summary.parameters_digest) {
+      throw InputError(Msg() << "rank " << launch.rank << ": its parameters differ from rank 0's "
+                             << "after " << step << " steps (data-parallel training diverged)");
+    }
+    summary.gradient_seconds = group->gradient_seconds();
+    group->Barrier();
+  }
   return summary;
 }
 

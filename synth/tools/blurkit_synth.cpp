@@ -1,6 +1,8 @@
 // blurkit-synth: builds blur datasets in the blurkit shard format, and inspects them.
 #include <boost/program_options.hpp>
+#include <cstdlib>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -8,6 +10,7 @@
 #include "blurkit/core/manifest.h"
 #include "blurkit/core/version.h"
 #include "blurkit/synth/commands.h"
+#include "blurkit/synth/sharded_run.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -72,6 +75,60 @@ void StoreManifestParams(const po::options_description& description, po::variabl
   }
 }
 
+// The options every dataset-writing command shares, declared once: output, seed, threads, shard
+// size, split run, compression, quiet. `seed` is null for commands without randomness.
+po::options_description RunOptions(ShardedRunOptions& run, std::string& out, int& compression,
+                                   uint64_t* seed) {
+  po::options_description options("Output and run");
+  options.add_options()("out,o", po::value(&out), "dataset folder (required)");
+  if (seed) {
+    options.add_options()("seed", po::value(seed)->default_value(0),
+                          "random seed: same seed, same bytes, whatever the thread count");
+  }
+  options.add_options()
+      ("threads,j", po::value(&run.threads)->default_value(0), "worker threads, 0 = all cores")
+      ("shard-size", po::value(&run.shard_size)->default_value(64), "samples per shard")
+      ("shard-index", po::value(&run.shard_index)->default_value(0),
+       "this machine's part of a split run, in [0, --num-shards); default: from a Slurm job array "
+       "(SLURM_ARRAY_TASK_ID) or RANK/WORLD_SIZE")
+      ("num-shards", po::value(&run.num_shards)->default_value(1),
+       "number of parts the run is split into (part K writes shards s with s % N == K)")
+      ("compression", po::value(&compression)->default_value(0), "gzip level of the images, 0-9")
+      ("overwrite", po::bool_switch(&run.overwrite), "replace a dataset made with other parameters")
+      ("quiet,q", "no progress output")
+      ("help,h", "this help");
+  return options;
+}
+
+// --manifest, --split and --data-root: sources from a data manifest.
+void AddManifestOptions(po::options_description& input, std::string& manifest, std::string& split,
+                        const char* what) {
+  input.add_options()
+      ("manifest", po::value(&manifest), what)
+      ("split", po::value(&split), "the manifest split to use (e.g. train, test)")
+      ("data-root", po::value<std::string>(), "folder the manifest's paths are relative to "
+       "(default: the manifest's data_root)");
+}
+
+// After parsing: the output folder, progress, and the part of a split run, which comes from the
+// scheduler (a Slurm job array, or RANK/WORLD_SIZE) when --shard-index/--num-shards are not given.
+void FinishRunOptions(const po::variables_map& vm, const std::string& out, ShardedRunOptions& run) {
+  if (out.empty()) throw InputError("--out is required");
+  run.out = out;
+  run.progress = !vm.count("quiet");
+  if (!vm["shard-index"].defaulted() || !vm["num-shards"].defaulted()) return;
+  std::map<std::string, std::string> env;
+  for (const char* name : {"SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN",
+                           "RANK", "WORLD_SIZE"}) {
+    if (const char* value = std::getenv(name)) env[name] = value;
+  }
+  std::string source;
+  if (PartFromScheduler(env, &run.shard_index, &run.num_shards, &source) && run.num_shards > 1) {
+    std::cerr << "blurkit-synth: part " << run.shard_index << " of " << run.num_shards << " ("
+              << source << ")\n";
+  }
+}
+
 int PanoramaMain(int argc, char** argv) {
   PanoramaCommandOptions o;
   PanoramaDatasetOptions& d = o.dataset;
@@ -84,12 +141,10 @@ int PanoramaMain(int argc, char** argv) {
   input.add_options()
       ("input,i", po::value(&inputs)->multitoken(),
        "equirectangular panoramas (2:1): files or folders; 8-bit PNG/JPEG (decoded with --response) "
-       "or HDR OpenEXR/.hdr (linear radiance)")
-      ("manifest", po::value(&manifest), "a data manifest (data_manifests/*.json): its sources, "
-       "checked against their sha256, and its parameters as defaults")
-      ("split", po::value(&o.split), "the manifest split to use (e.g. train, test)")
-      ("data-root", po::value<std::string>(), "folder the manifest's paths are relative to "
-       "(default: the manifest's data_root)");
+       "or HDR OpenEXR/.hdr (linear radiance)");
+  AddManifestOptions(input, manifest, o.split,
+                     "a data manifest (data_manifests/*.json): its sources, checked against their "
+                     "sha256, and its parameters as defaults");
   po::options_description geometry("Camera and rotation");
   geometry.add_options()
       ("samples,n", po::value(&samples), "number of samples (required)")
@@ -127,20 +182,7 @@ int PanoramaMain(int argc, char** argv) {
        "Poisson noise scale a (variance a*x, x linear in [0, 1]) on the blurred image")
       ("noise-gaussian", po::value(&d.exposure.noise_gaussian)->default_value(0.0),
        "Gaussian read-noise sigma (linear units) on the blurred image");
-  po::options_description run("Output and run");
-  run.add_options()
-      ("out,o", po::value(&out), "dataset folder (required)")
-      ("seed", po::value(&d.seed)->default_value(0), "random seed: same seed, same bytes")
-      ("threads,j", po::value(&o.run.threads)->default_value(0), "worker threads, 0 = all cores")
-      ("shard-size", po::value(&o.run.shard_size)->default_value(64), "samples per shard")
-      ("shard-index", po::value(&o.run.shard_index)->default_value(0),
-       "this machine's part of a split run, in [0, --num-shards)")
-      ("num-shards", po::value(&o.run.num_shards)->default_value(1),
-       "number of parts the run is split into (part K writes shards s with s % N == K)")
-      ("compression", po::value(&d.compression)->default_value(0), "gzip level of the images, 0-9")
-      ("overwrite", po::bool_switch(&o.run.overwrite), "replace a dataset made with other parameters")
-      ("quiet,q", "no progress output")
-      ("help,h", "this help");
+  po::options_description run = RunOptions(o.run, out, d.compression, &d.seed);
   po::options_description all("blurkit-synth panorama: rotational blur from panoramas");
   all.add(input).add(geometry).add(exposure).add(run);
 
@@ -154,7 +196,7 @@ int PanoramaMain(int argc, char** argv) {
   StoreManifestParams(all, vm, "panorama");
   po::notify(vm);
   if (!vm.count("samples")) throw InputError("--samples is required (or a manifest that sets it)");
-  if (!vm.count("out")) throw InputError("--out is required");
+  FinishRunOptions(vm, out, o.run);
   for (const auto& i : inputs) o.inputs.emplace_back(i);
   o.manifest = manifest;
   if (vm.count("data-root")) o.data_root = vm["data-root"].as<std::string>();
@@ -167,8 +209,6 @@ int PanoramaMain(int argc, char** argv) {
     throw InputError(Msg() << "--method must be canvas or direct, got '" << method << "'");
   }
   d.samples = samples;
-  o.run.out = out;
-  o.run.progress = !vm.count("quiet");
   const PanoramaCommandSummary summary = RunPanorama(o);
   std::cout << FormatSummary(summary);
   return 0;
@@ -199,24 +239,6 @@ void ParseRange(const std::string& text, double* begin, double* end) {
   }
 }
 
-// The options every dataset-writing command shares.
-po::options_description RunOptions(ShardedRunOptions& run, std::string& out, int& compression) {
-  po::options_description options("Output and run");
-  options.add_options()
-      ("out,o", po::value(&out), "dataset folder (required)")
-      ("threads,j", po::value(&run.threads)->default_value(0), "worker threads, 0 = all cores")
-      ("shard-size", po::value(&run.shard_size)->default_value(64), "samples per shard")
-      ("shard-index", po::value(&run.shard_index)->default_value(0),
-       "this machine's part of a split run, in [0, --num-shards)")
-      ("num-shards", po::value(&run.num_shards)->default_value(1),
-       "number of parts the run is split into (part K writes shards s with s % N == K)")
-      ("compression", po::value(&compression)->default_value(0), "gzip level of the images, 0-9")
-      ("overwrite", po::bool_switch(&run.overwrite), "replace a dataset made with other parameters")
-      ("quiet,q", "no progress output")
-      ("help,h", "this help");
-  return options;
-}
-
 int VideoMain(int argc, char** argv) {
   VideoCommandOptions o;
   VideoDatasetOptions& d = o.dataset;
@@ -227,12 +249,10 @@ int VideoMain(int argc, char** argv) {
   input.add_options()
       ("input,i", po::value(&inputs)->multitoken(),
        "video files (anything FFmpeg decodes), folders of numbered frames, or folders of them: "
-       "GOPRO_Large_all/{train,test}/<scene>/*.png, GOPRO_Large/{train,test}/<scene>/sharp/*.png")
-      ("manifest", po::value(&manifest), "a data manifest (data_manifests/*.json): its sources "
-       "(video files checked against their sha256) and its parameters as defaults")
-      ("split", po::value(&o.split), "the manifest split to use (e.g. train, test)")
-      ("data-root", po::value<std::string>(), "folder the manifest's paths are relative to "
-       "(default: the manifest's data_root)");
+       "GOPRO_Large_all/{train,test}/<scene>/*.png, GOPRO_Large/{train,test}/<scene>/sharp/*.png");
+  AddManifestOptions(input, manifest, o.split,
+                     "a data manifest (data_manifests/*.json): its sources (video files checked "
+                     "against their sha256) and its parameters as defaults");
   po::options_description windows("Windows and crops");
   windows.add_options()
       ("window,N", po::value(&d.window)->default_value(7), "N: consecutive frames averaged into "
@@ -265,9 +285,7 @@ int VideoMain(int argc, char** argv) {
        "Poisson noise scale a (variance a*x, x linear in [0, 1]) on the blurred image")
       ("noise-gaussian", po::value(&d.exposure.noise_gaussian)->default_value(0.0),
        "Gaussian read-noise sigma (linear units) on the blurred image");
-  po::options_description run = RunOptions(o.run, out, d.compression);
-  run.add_options()("seed", po::value(&d.seed)->default_value(0),
-                    "random seed (crops, noise): same seed, same bytes");
+  po::options_description run = RunOptions(o.run, out, d.compression, &d.seed);
   po::options_description all("blurkit-synth video: dynamic blur from high-speed video");
   all.add(input).add(windows).add(exposure).add(run);
 
@@ -285,14 +303,12 @@ int VideoMain(int argc, char** argv) {
   }
   StoreManifestParams(all, vm, "video");
   po::notify(vm);
-  if (!vm.count("out")) throw InputError("--out is required");
+  FinishRunOptions(vm, out, o.run);
   for (const auto& i : inputs) o.inputs.emplace_back(i);
   o.manifest = manifest;
   if (vm.count("data-root")) o.data_root = vm["data-root"].as<std::string>();
   ParseCrop(crop, &d.crop_width, &d.crop_height);
   ParseRange(range, &d.range_begin, &d.range_end);
-  o.run.out = out;
-  o.run.progress = !vm.count("quiet");
   const VideoCommandSummary summary = RunVideo(o);
   std::cout << FormatSummary(summary);
   return 0;
@@ -315,7 +331,7 @@ int ImportPairsMain(int argc, char** argv) {
        "(default: the list's folder)")
       ("crop", po::value(&crop)->default_value("full"), "full images (all pairs of one size), or a "
        "centred crop of N or WxH pixels");
-  po::options_description run = RunOptions(o.run, out, o.dataset.compression);
+  po::options_description run = RunOptions(o.run, out, o.dataset.compression, nullptr);
   po::options_description all("blurkit-synth import-pairs: blurred/sharp pairs as F = 1 datasets");
   all.add(input).add(run);
   po::variables_map vm;
@@ -329,7 +345,7 @@ int ImportPairsMain(int argc, char** argv) {
     return 0;
   }
   po::notify(vm);
-  if (!vm.count("out")) throw InputError("--out is required");
+  FinishRunOptions(vm, out, o.run);
   if (!inputs.empty() && o.dataset.blur_folder.empty()) {
     throw InputError("--blur is required with GoPro_Large input: blur (pixel-value average) or "
                      "blur_gamma (gamma 2.2 average)");
@@ -338,8 +354,6 @@ int ImportPairsMain(int argc, char** argv) {
   o.realblur_list = list;
   if (vm.count("data-root")) o.data_root = vm["data-root"].as<std::string>();
   if (crop != "full") ParseSize(crop, &o.dataset.crop_width, &o.dataset.crop_height);
-  o.run.out = out;
-  o.run.progress = !vm.count("quiet");
   const PairsCommandSummary summary = RunImportPairs(o);
   std::cout << FormatSummary(summary);
   return 0;

@@ -25,7 +25,8 @@ if [ ! -f "$panos/studio.exr" ]; then
 fi
 
 # Help.
-"$synth" panorama --help | grep -q -- "--frames-per-degree" && pass "panorama --help lists options" || fail "panorama --help"
+help=$("$synth" panorama --help)
+grep -q -- "--frames-per-degree" <<<"$help" && pass "panorama --help lists options" || fail "panorama --help"
 "$synth" >/dev/null 2>&1; [ $? -eq 2 ] && pass "no command: usage, exit 2" || fail "no command exit code"
 
 # A small dataset from two real HDR panoramas.
@@ -39,6 +40,21 @@ if "$synth" "${common[@]}" --out "$work/a" >/dev/null && "$synth" shards verify 
 "$synth" "${common[@]}" --out "$work/b" --threads 1 >/dev/null
 [ "$(digests "$work/a")" = "$(digests "$work/b")" ] && pass "same command, 1 vs all threads: identical bytes" \
   || fail "thread count changed bytes"
+
+# A Slurm job array of 3 tasks (--array=4-6), each given only the Slurm variables: the same bytes as
+# one process; the last part to finish assembles index.json.
+for task in 5 4 6; do
+  SLURM_ARRAY_TASK_ID=$task SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_COUNT=3 \
+    "$synth" "${common[@]}" --out "$work/array" >/dev/null 2>"$work/array_$task.txt" || fail "array task $task"
+done
+grep -q "part 1 of 3 (SLURM_ARRAY_TASK_ID=5 of SLURM_ARRAY_TASK_COUNT=3 from 4)" "$work/array_5.txt" \
+  && pass "an array task says which part it is" || { fail "array task did not name its part"; cat "$work/array_5.txt"; }
+[ "$(digests "$work/a")" = "$(digests "$work/array")" ] && pass "Slurm array of 3 parts: identical bytes" \
+  || fail "Slurm array of 3 parts differs from one process"
+RANK=1 WORLD_SIZE=2 "$synth" "${common[@]}" --out "$work/ranks" 2>&1 >/dev/null | grep -q "part 1 of 2 (RANK=1 of WORLD_SIZE=2)" \
+  && pass "RANK/WORLD_SIZE pick the part" || fail "RANK/WORLD_SIZE ignored"
+expect_error "array task outside the array" "part 3 is not in \[0, 3)" env SLURM_ARRAY_TASK_ID=3 SLURM_ARRAY_TASK_COUNT=3 \
+  "$synth" "${common[@]}" --out "$work/x_array"
 
 # A run killed part-way (SIGKILL) leaves no complete-looking dataset; the same command resumes it
 # to the bytes of an uninterrupted run.

@@ -77,6 +77,33 @@ TEST_F(LoaderTest, AugmentationKeepsTheSequenceConsistent) {
   }
 }
 
+TEST_F(LoaderTest, RanksTakeSlicesOfTheGlobalBatchOfOneProcess) {
+  // Data-parallel: 2 ranks x batch 2 see, together, exactly batch k of 1 process x batch 4, with
+  // the same crops, flips and reversals.
+  LoaderOptions one;
+  one.batch = 4;
+  one.crop = 32;
+  one.seed = 5;
+  const auto order = reader_->ShuffledOrder(one.seed, 1);
+  for (int64_t k = 0; k < 5; ++k) {
+    const Batch whole = MakeBatch(*reader_, order, 1, k, one);
+    for (int rank = 0; rank < 2; ++rank) {
+      LoaderOptions part = one;
+      part.batch = 2;
+      part.rank = rank;
+      part.world_size = 2;
+      const Batch slice = MakeBatch(*reader_, order, 1, k, part);
+      EXPECT_TRUE(torch::equal(slice.sharp, whole.sharp.narrow(0, 2 * rank, 2))) << k << " " << rank;
+      EXPECT_TRUE(torch::equal(slice.blurred, whole.blurred.narrow(0, 2 * rank, 2)));
+      EXPECT_EQ(slice.ids[0], whole.ids[2 * rank]);
+    }
+  }
+  LoaderOptions part = one;
+  part.batch = 2;
+  part.world_size = 2;
+  EXPECT_EQ(Loader(reader_, part).BatchesPerEpoch(), Loader(reader_, one).BatchesPerEpoch());
+}
+
 TEST_F(LoaderTest, CropLargerThanTheImagesIsAClearError) {
   LoaderOptions o;
   o.batch = 2;

@@ -7,6 +7,7 @@
 #include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
 #include "blurkit/core/frame_metrics.h"
+#include "blurkit/train/distributed.h"
 #include "test_data.h"
 
 namespace blurkit::train {
@@ -77,6 +78,50 @@ TEST(LearningRate, Schedules) {
   o.out = "o";
   o.schedule = "linear";
   EXPECT_THROW(o.Check(), InputError);
+}
+
+TEST(LaunchEnvironment, TorchrunSlurmAndNone) {
+  EXPECT_FALSE(ParseLaunchEnvironment({}).distributed());
+  EXPECT_FALSE(ParseLaunchEnvironment({{"SLURM_JOB_ID", "5"}}).distributed());  // sbatch, no srun
+  // torchrun, static rendezvous: its agent serves the store.
+  LaunchEnvironment t = ParseLaunchEnvironment({{"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"},
+                                                {"LOCAL_WORLD_SIZE", "2"}, {"MASTER_ADDR", "n1"},
+                                                {"MASTER_PORT", "29400"},
+                                                {"TORCHELASTIC_USE_AGENT_STORE", "True"},
+                                                {"TORCHELASTIC_RESTART_COUNT", "2"}});
+  EXPECT_EQ(t.launcher, "torchrun");
+  EXPECT_EQ(t.rank, 3);
+  EXPECT_EQ(t.world_size, 4);
+  EXPECT_EQ(t.local_rank, 1);
+  EXPECT_EQ(t.local_world_size, 2);
+  EXPECT_EQ(t.master_addr, "n1");
+  EXPECT_EQ(t.master_port, 29400);
+  EXPECT_TRUE(t.agent_store);
+  EXPECT_EQ(t.restart_count, 2);
+  // srun: no MASTER_ADDR; the first host of the job and a port from the job id.
+  LaunchEnvironment s = ParseLaunchEnvironment({{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "8"},
+                                                {"SLURM_LOCALID", "1"}, {"SLURM_NTASKS_PER_NODE", "4(x2)"},
+                                                {"SLURM_JOB_NODELIST", "gpu[07-08,11],cpu1"},
+                                                {"SLURM_JOB_ID", "123456"}});
+  EXPECT_EQ(s.launcher, "slurm");
+  EXPECT_EQ(s.rank, 5);
+  EXPECT_EQ(s.world_size, 8);
+  EXPECT_EQ(s.local_world_size, 4);
+  EXPECT_EQ(s.master_addr, "gpu07");
+  EXPECT_EQ(s.master_port, 20000 + 123456 % 20000);
+  EXPECT_FALSE(s.agent_store);
+  EXPECT_EQ(FirstSlurmHost("node1,node2"), "node1");
+  EXPECT_EQ(FirstSlurmHost("a[3]"), "a3");
+  // Bad values name the variable.
+  try {
+    ParseLaunchEnvironment({{"RANK", "two"}, {"WORLD_SIZE", "4"}});
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("RANK='two'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ParseLaunchEnvironment({{"RANK", "4"}, {"WORLD_SIZE", "4"}}), InputError);
+  EXPECT_THROW(ParseLaunchEnvironment({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "70000"}}),
+               InputError);
 }
 
 TEST_F(TrainerTest, ValidationStartsAtTheBlurredInputFloor) {

@@ -1,12 +1,15 @@
 // blurkit-train: trains the paper's model (or the U-Net baseline) on shard datasets, writes
 // prediction datasets for blurkit-bench, measures models, and restores users' own photos.
 #include <boost/program_options.hpp>
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 #include <string>
 
 #include "blurkit/core/error.h"
 #include "blurkit/core/version.h"
+#include "blurkit/train/distributed.h"
 #include "blurkit/train/trainer.h"
 #ifdef BLURKIT_WITH_RESTORE
 #include "restore.h"
@@ -90,7 +93,10 @@ int TrainMain(int argc, char** argv) {
        "validate every N steps (0 = after every epoch)")
       ("resume", po::bool_switch(&o.resume), "continue the run in --out from its checkpoint")
       ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cuda")
-      ("threads,j", po::value(&o.threads)->default_value(0), "CPU threads, 0 = all cores")
+      ("threads,j", po::value(&o.threads)->default_value(0),
+       "CPU threads, 0 = all cores (shared among the processes of a machine)")
+      ("dist-timeout", po::value(&o.dist_timeout_seconds)->default_value(1800),
+       "data-parallel: seconds to wait for the other ranks before failing")
       ("seed", po::value(&o.loader.seed)->default_value(0), "data order and augmentation seed")
       ("quiet,q", "no progress output")
       ("help,h", "this help");
@@ -98,7 +104,10 @@ int TrainMain(int argc, char** argv) {
   po::store(po::parse_command_line(argc, argv, d), vm);
   if (vm.count("help")) {
     std::cout << d << "\nexample:\n  blurkit-train train --data runs/demo/panorama_train --val "
-                      "runs/demo/panorama_test --out runs/motion --width 8 --max-minutes 4\n";
+                      "runs/demo/panorama_test --out runs/motion --width 8 --max-minutes 4\n"
+                      "\ndata-parallel (--batch is per process; see README, \"On a cluster\"):\n"
+                      "  torchrun --no_python --nproc_per_node 2 blurkit-train train ...\n"
+                      "  srun --ntasks 8 blurkit-train train ...     (inside a Slurm job)\n";
     return 0;
   }
   po::notify(vm);
@@ -111,6 +120,7 @@ int TrainMain(int argc, char** argv) {
   o.loader.time_reversal = !vm.count("no-time-reversal");
   o.progress = !vm.count("quiet");
   const TrainSummary s = Train(o);
+  if (s.world_size > 1 && ParseLaunchEnvironment(CurrentEnvironment()).rank != 0) return 0;
   std::cout << "trained " << s.steps - s.resumed_from << " steps"
             << (s.resumed_from ? " (resumed at step " + std::to_string(s.resumed_from) + ")" : "")
             << " in " << s.seconds << " s, " << s.samples_per_second << " samples/s; last loss "
@@ -118,6 +128,13 @@ int TrainMain(int argc, char** argv) {
   if (s.validation.samples > 0) {
     std::cout << "validation (" << s.validation.samples << " samples, order-aware PSNR): middle "
               << s.validation.psnr_middle << " dB, others " << s.validation.psnr_others << " dB\n";
+  }
+  if (s.world_size > 1) {
+    char digest[17];
+    std::snprintf(digest, sizeof(digest), "%016llx", static_cast<unsigned long long>(s.parameters_digest));
+    std::cout << "data-parallel: " << s.world_size << " processes; parameters identical on every rank (fnv1a64 "
+              << digest << "); gradient all-reduce " << s.gradient_seconds << " s, "
+              << 100.0 * s.gradient_seconds / std::max(s.seconds, 1e-9) << "% of the run\n";
   }
   std::cout << "checkpoint: " << s.checkpoint.string() << "\n";
   return 0;

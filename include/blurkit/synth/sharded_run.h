@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <functional>
 #include <string>
 
@@ -30,6 +31,14 @@ struct ShardedRunOptions {
 
   void Check() const;  // throws InputError
 };
+
+// This process's part of a split run, from the scheduler that started it, for when
+// --shard-index/--num-shards are not given: a Slurm job array (SLURM_ARRAY_TASK_ID counted from
+// SLURM_ARRAY_TASK_MIN, of SLURM_ARRAY_TASK_COUNT parts), or RANK/WORLD_SIZE (torchrun, and other
+// launchers that set them). Returns false when neither is set. `source` names the variables used.
+// Throws InputError when they are malformed.
+bool PartFromScheduler(const std::map<std::string, std::string>& env, int* index, int* count,
+                       std::string* source);
 
 struct ShardedRunSummary {
   int64_t samples_written = 0;

@@ -36,6 +36,11 @@ struct LoaderOptions {
   int prefetch = 4;          // batches ready ahead of the model
   bool pin_memory = false;   // page-locked batches for fast copies to a GPU
   uint64_t seed = 0;
+  // Data-parallel training: `batch` is per process; an epoch is cut into global batches of
+  // batch x world_size in the order one process would use, and rank r takes the r-th slice of
+  // each. Sample positions (and so every random choice) are those of that single process.
+  int rank = 0;
+  int world_size = 1;
 
   void Check() const;  // throws InputError
 };

@@ -41,7 +41,8 @@ struct TrainOptions {
   int64_t validation_samples = 0;    // validate on the first N samples (0 = all)
   int64_t validate_every = 0;        // validate every N steps (0 = after every epoch)
   std::string device = "auto";
-  int threads = 0;
+  int threads = 0;                   // 0: every core, shared among the processes of a machine
+  int dist_timeout_seconds = 1800;   // data-parallel: wait this long for the other ranks
   bool resume = false;
   bool progress = true;
 
@@ -66,6 +67,9 @@ struct TrainSummary {
   ValidationResult validation;
   std::filesystem::path checkpoint;
   bool stopped_by_budget = false;
+  int world_size = 1;             // processes that trained together (torchrun, srun)
+  int64_t parameters_digest = 0;  // FNV-1a of the final parameters, equal on every rank
+  double gradient_seconds = 0;    // time spent averaging gradients across the ranks
 };
 
 TrainSummary Train(const TrainOptions& options);
