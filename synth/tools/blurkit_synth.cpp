@@ -110,6 +110,17 @@ void AddManifestOptions(po::options_description& input, std::string& manifest, s
        "(default: the manifest's data_root)");
 }
 
+// Exposure jitter and sensor noise, shared by the panorama and video commands.
+void AddNoiseOptions(po::options_description& group, ExposureOptions& e) {
+  group.add_options()
+      ("ev-jitter", po::value(&e.ev_jitter)->default_value(0.0),
+       "random exposure offset per sample, uniform in [-j, j] stops")
+      ("noise-poisson", po::value(&e.noise_poisson)->default_value(0.0),
+       "Poisson noise scale a (variance a*x, x linear in [0, 1]) on the blurred image")
+      ("noise-gaussian", po::value(&e.noise_gaussian)->default_value(0.0),
+       "Gaussian read-noise sigma (linear units) on the blurred image");
+}
+
 // After parsing: the output folder, progress, and the part of a split run, which comes from the
 // scheduler (a Slurm job array, or RANK/WORLD_SIZE) when --shard-index/--num-shards are not given.
 void FinishRunOptions(const po::variables_map& vm, const std::string& out, ShardedRunOptions& run) {
@@ -175,13 +186,8 @@ int PanoramaMain(int argc, char** argv) {
        "camera response: srgb, gamma, gamma:<g>, linear, or a file of 256 values")
       ("exposure", po::value(&d.exposure.exposure)->default_value("auto"),
        "auto (HDR: log-average luminance -> --key) or stops (scale 2^EV)")
-      ("key", po::value(&d.exposure.key)->default_value(0.18), "auto-exposure key value")
-      ("ev-jitter", po::value(&d.exposure.ev_jitter)->default_value(0.0),
-       "random exposure offset per sample, uniform in [-j, j] stops")
-      ("noise-poisson", po::value(&d.exposure.noise_poisson)->default_value(0.0),
-       "Poisson noise scale a (variance a*x, x linear in [0, 1]) on the blurred image")
-      ("noise-gaussian", po::value(&d.exposure.noise_gaussian)->default_value(0.0),
-       "Gaussian read-noise sigma (linear units) on the blurred image");
+      ("key", po::value(&d.exposure.key)->default_value(0.18), "auto-exposure key value");
+  AddNoiseOptions(exposure, d.exposure);
   po::options_description run = RunOptions(o.run, out, d.compression, &d.seed);
   po::options_description all("blurkit-synth panorama: rotational blur from panoramas");
   all.add(input).add(geometry).add(exposure).add(run);
@@ -278,13 +284,8 @@ int VideoMain(int argc, char** argv) {
        "gamma:<g>, srgb, linear (plain pixel average, GoPro's blur), or a file of 256 values "
        "(inverse response, e.g. REDS')")
       ("exposure", po::value(&d.exposure.exposure)->default_value("auto"),
-       "auto (keep the video's exposure) or stops (scale 2^EV; highlights clip)")
-      ("ev-jitter", po::value(&d.exposure.ev_jitter)->default_value(0.0),
-       "random exposure offset per sample, uniform in [-j, j] stops")
-      ("noise-poisson", po::value(&d.exposure.noise_poisson)->default_value(0.0),
-       "Poisson noise scale a (variance a*x, x linear in [0, 1]) on the blurred image")
-      ("noise-gaussian", po::value(&d.exposure.noise_gaussian)->default_value(0.0),
-       "Gaussian read-noise sigma (linear units) on the blurred image");
+       "auto (keep the video's exposure) or stops (scale 2^EV; highlights clip)");
+  AddNoiseOptions(exposure, d.exposure);
   po::options_description run = RunOptions(o.run, out, d.compression, &d.seed);
   po::options_description all("blurkit-synth video: dynamic blur from high-speed video");
   all.add(input).add(windows).add(exposure).add(run);

@@ -35,8 +35,8 @@ if [ ! -f "$clip" ] || [ ! -f "$root/data/samples/videos/realshort.mp4" ]; then
   echo "FAIL sample clip missing: run scripts/fetch_samples.sh (scripts/test.sh does)"; exit 1
 fi
 
-"$synth" video --help | grep -q -- "--interpolate" && pass "video --help lists options" || fail "video --help"
-"$synth" import-pairs --help | grep -q -- "--realblur-list" && pass "import-pairs --help" || fail "import-pairs --help"
+grep -q -- "--interpolate" <<<"$("$synth" video --help)" && pass "video --help lists options" || fail "video --help"
+grep -q -- "--realblur-list" <<<"$("$synth" import-pairs --help)" && pass "import-pairs --help" || fail "import-pairs --help"
 
 # The demo manifest's test split (the last 30% of cockatoo.mp4), then verify and inspect.
 if "$synth" video --manifest "$root/data_manifests/demo_video.json" --split test --out "$work/demo" -q >"$work/demo.txt" \
