@@ -127,7 +127,7 @@ void AppendBytes(std::string& out, const std::vector<T>& values) {
 // hashed, in this order: each value of sample_id, then of source_file, then of source_sha256, as
 // UTF-8 followed by one NUL byte; then sample_index (int64), blur_magnitude (float32), orientation
 // (float64), homography (float64) and source_frames (int64), little-endian, row-major, the
-// columns a kind lacks being empty. scripts/blurkit_predictions.py computes the same digest.
+// columns a kind lacks being empty. python/blurkit (metadata_sha256) computes the same digest.
 std::string MetadataDigest(const std::vector<std::string>& ids,
                            const std::vector<std::string>& source_files,
                            const std::vector<std::string>& source_hashes,

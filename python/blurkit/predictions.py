@@ -76,7 +76,7 @@ def write_predictions(out_dir, ids, frames, method, model=None, blurred=None):
         out.create_dataset('source_file', data=np.array([''] * n, dtype=object), dtype=strings)
         out.create_dataset('source_sha256', data=np.array([''] * n, dtype=object), dtype=strings)
         out.create_dataset('blur_magnitude', data=np.zeros(n, np.float32))
-        attrs = {'kind': 'prediction', 'generator': 'blurkit_predictions.py', 'params': json.dumps(params),
+        attrs = {'kind': 'prediction', 'generator': 'blurkit.write_predictions (Python)', 'params': json.dumps(params),
                  'blur_magnitude_unit': '', 'manifest_sha256': ''}
         for key, value in attrs.items():
             out.attrs.create(key, value, dtype=strings)
@@ -88,7 +88,7 @@ def write_predictions(out_dir, ids, frames, method, model=None, blurred=None):
                                                             np.zeros(n)), dtype=strings)
     os.replace(tmp, os.path.join(out_dir, name))
     index = {'schema_version': SCHEMA_VERSION, 'kind': 'prediction', 'frames': f, 'height': h, 'width': w,
-             'generator': 'blurkit_predictions.py', 'blur_magnitude_unit': '', 'params': params, 'seed': 0,
+             'generator': 'blurkit.write_predictions (Python)', 'blur_magnitude_unit': '', 'params': params, 'seed': 0,
              'manifest_sha256': '', 'compression': 0, 'num_samples': n, 'shard_size': n, 'total_shards': 1,
              'complete': True,
              'shards': [{'file': name, 'shard': 0, 'first_sample': 0, 'num_samples': n,
