@@ -472,6 +472,7 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
                     options.progress && main_rank);
   if (options.max_minutes > 0) progress.SetTimeBudget(60 * options.max_minutes);
   const int64_t first_step = step;
+  double agreed_seconds = 0;  // data-parallel: the ranks' mean elapsed time at the last step
   *started = true;
   if (step < total) loader.StartEpoch(step / per_epoch, step % per_epoch);
   while (step < total) {
@@ -479,7 +480,11 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
     BLURKIT_CHECK(batch) << "loader ended early at step " << step;
     // The schedule follows the fraction of the run done (steps, or the time budget if that binds).
     double fraction = double(step) / total;
-    if (options.max_minutes > 0) fraction = std::max(fraction, elapsed() / (60 * options.max_minutes));
+    if (options.max_minutes > 0) {
+      // Data-parallel ranks use the time they agreed on at the last step, so that their learning
+      // rates, and so their models, stay identical.
+      fraction = std::max(fraction, (group ? agreed_seconds : elapsed()) / (60 * options.max_minutes));
+    }
     const double lr = LearningRate(options, step, fraction);
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
@@ -502,9 +507,10 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
                                   terms.consistency.detach(), terms.penalty.detach()})
                         .to(torch::kCPU, torch::kFloat64);
     if (group) {
-      Tensor shared = group->Sum(torch::cat({logged, torch::full({1}, budget ? 1.0 : 0.0, torch::kFloat64)}));
+      Tensor shared = group->Sum(torch::cat({logged, torch::tensor({budget ? 1.0 : 0.0, seconds}, torch::kFloat64)}));
       logged = shared.narrow(0, 0, 4) / world;
       budget = shared[4].item<double>() > 0;
+      agreed_seconds = shared[5].item<double>() / world;
     }
     const double loss = logged[0].item<double>();
     summary.last_loss = loss;

@@ -82,6 +82,21 @@ PY
   then pass "$run: 2 x batch 2 = 1 x batch 4 (loss curve and parameters)"; else fail "$run: differs from one process"; fi
 done
 
+# A time budget: the ranks agree on when to stop and on the learning rate along the way (the
+# schedule follows the budget), so they end with the same parameters.
+port=$(free_port)
+timed=("${base[@]}" --batch 2 --max-minutes 0.1 --schedule paper --lr 1e-3 --dist-timeout 60 --out "$work/timed")
+env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$train" "${timed[@]}" > "$work/timed.0.txt" 2>&1 &
+p0=$!
+env RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$train" "${timed[@]}" > "$work/timed.1.txt" 2>&1 &
+p1=$!
+if wait $p0 && wait $p1 && grep -q "stopped by its budget" "$work/timed.0.txt" \
+  && grep -q "parameters identical on every rank" "$work/timed.0.txt"; then
+  pass "--max-minutes: both ranks stop at the same step with the same parameters"
+else
+  fail "--max-minutes under data parallelism"; cat "$work"/timed.*.txt
+fi
+
 # Resuming with another world size is refused.
 if "$train" "${base[@]}" --batch 4 --max-steps 9 --out "$work/byhand" --resume > /dev/null 2> "$work/resume.txt"; then
   fail "resume with another world size accepted"
