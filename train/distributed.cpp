@@ -7,7 +7,10 @@
 #include <sstream>
 
 #include "blurkit/core/error.h"
-#ifdef BLURKIT_WITH_C10D
+// LibTorch's CMake package defines USE_C10D_GLOO for its users where it was built with Gloo;
+// c10d's Gloo header is empty without it.
+#if defined(BLURKIT_WITH_C10D) && defined(USE_C10D_GLOO)
+#define BLURKIT_C10D_ACTIVE 1
 #include "c10d_compat.h"
 #endif
 
@@ -120,7 +123,7 @@ LaunchEnvironment ParseLaunchEnvironment(const Environment& env) {
   return launch;
 }
 
-#ifdef BLURKIT_WITH_C10D
+#ifdef BLURKIT_C10D_ACTIVE
 
 bool DistributedAvailable() { return true; }
 
