@@ -354,11 +354,7 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
   TrainSummary summary;
   int64_t step = 0;
   double seconds_before = 0;  // training time of the sessions before a resumed one
-  if (fs::exists(checkpoint)) {
-    if (!options.resume) {
-      throw InputError(Msg() << checkpoint.string()
-                             << " exists: pass --resume to continue that run, or choose another --out");
-    }
+  if (fs::exists(checkpoint)) {  // Train() refused it already unless --resume
     auto archive = OpenArchive(checkpoint, device);
     const Json meta = ReadMeta(archive, checkpoint);
     const ModelOptions saved = ModelOptions::FromJson(meta.at("model").dump());
