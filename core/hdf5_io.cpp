@@ -11,6 +11,16 @@ std::mutex& Hdf5Mutex() {
 
 std::unique_lock<std::mutex> Hdf5Lock() {
   std::unique_lock<std::mutex> lock(Hdf5Mutex());
+  // HDF5 1.10 leaks internal state when it fails to load a damaged object header (the file closes,
+  // H5Fget_obj_count reports nothing open), and its exit handler then prints "HDF5: infinite loop
+  // closing library" after the error blurkit has already reported. blurkit closes every file it
+  // opens itself (a shard is committed only after an explicit flush and close), so the library is
+  // left to the operating system at exit instead. Must precede every other HDF5 call.
+  static bool no_atexit = [] {
+    H5dont_atexit();
+    return true;
+  }();
+  (void)no_atexit;
   // HDF5 keeps the error-printing setting per thread in thread-safe builds (Debian's is one), so
   // each thread that calls HDF5 switches it off once.
   thread_local bool quiet = [] {
