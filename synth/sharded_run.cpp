@@ -128,11 +128,14 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
       }
     }
   }
-  // Temporary files of this part left by a killed run.
+  // Temporary files of this part left by a killed run: its shards' and its index's
+  // ("<index name>.<pid>.tmp", left when the kill came while the index was being saved).
+  const std::string index_prefix = index_path.filename().string() + ".";
   for (const auto& entry : fs::directory_iterator(options.out)) {
+    if (!IsTemporaryPath(entry.path())) continue;
     const std::string name = entry.path().filename().string();
     const int64_t s = ShardNumberOf(name);
-    if (s >= 0 && owned(s) && IsTemporaryPath(entry.path())) fs::remove(entry.path());
+    if ((s >= 0 && owned(s)) || name.rfind(index_prefix, 0) == 0) fs::remove(entry.path());
   }
 
   std::vector<int64_t> pending;

@@ -72,6 +72,8 @@ if grep -q '"complete": false' "$work/killed/index.json"; then pass "killed run:
   fail "killed run: index not marked incomplete"; fi
 expect_error "killed run: verify refuses it" "incomplete" "$synth" shards verify "$work/killed"
 expect_error "killed run: inspect refuses it" "incomplete" "$synth" shards inspect "$work/killed"
+# What a kill at any moment can leave: a shard and the index half-written under temporary names.
+touch "$work/killed/shard-00011-of-00012.h5.4242.tmp" "$work/killed/index.json.4242.tmp"
 "$synth" "${long[@]}" --out "$work/killed" >"$work/resume.txt"
 grep -q "shards were already complete" "$work/resume.txt" && ! grep -q "; 0 of 12 shards" "$work/resume.txt" \
   && pass "resume kept finished shards" || { fail "resume kept nothing"; cat "$work/resume.txt"; }
