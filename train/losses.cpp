@@ -11,7 +11,9 @@ void LossOptions::Check() const {
   for (double w : scale_weights) {
     if (!(w >= 0)) throw InputError("--scale-weights must be >= 0");
   }
-  if (!(consistency >= 0) || !(penalty >= 0)) throw InputError("loss weights must be >= 0");
+  if (!(consistency >= 0) || !(penalty >= 0) || !(middle_weight > 0) || !(frequency >= 0)) {
+    throw InputError("loss weights must be >= 0 (--middle-weight > 0)");
+  }
   if (distance != "l1" && distance != "charbonnier" && distance != "l2") {
     throw InputError("--loss must be l1, charbonnier or l2, got '" + distance + "'");
   }
@@ -46,10 +48,11 @@ std::vector<std::vector<Tensor>> Pyramid(const ModelOutput& output, const Tensor
 
 // Per-sample photometric loss (B,) of frames in the given order of ground truth indices.
 Tensor PerSample(const ModelOutput& output, const std::vector<std::vector<Tensor>>& pyramid,
-                 const std::vector<double>& weights, bool reverse, const std::string& distance) {
+                 const std::vector<double>& weights, bool reverse, const LossOptions& options) {
   const int64_t frames = static_cast<int64_t>(pyramid.size());
   Tensor total;
   for (int64_t j = 0; j < frames; ++j) {
+    const double frame_weight = j == frames / 2 ? options.middle_weight : 1.0;
     const auto& truth = pyramid[reverse ? frames - 1 - j : j];
     const auto& scales = output.images[j];
     const size_t n = scales.size();
@@ -58,12 +61,18 @@ Tensor PerSample(const ModelOutput& output, const std::vector<std::vector<Tensor
       const size_t wi = weights.size() - n + s;
       const double w = wi < weights.size() ? weights[wi] : 0.0;
       if (w == 0) continue;
-      const Tensor term = w * Distance(scales[s] - truth[s], distance).mean({1, 2, 3});
+      const Tensor error = scales[s] - truth[s];
+      Tensor term = Distance(error, options.distance).mean({1, 2, 3});
+      if (options.frequency > 0) {
+        const Tensor spectrum = torch::view_as_real(torch::fft::rfft2(error, c10::nullopt, {-2, -1}, "ortho"));
+        term = term + options.frequency * spectrum.abs().mean({1, 2, 3, 4});
+      }
+      term = (w * frame_weight) * term;
       total = total.defined() ? total + term : term;
     }
   }
   if (!total.defined()) return torch::zeros({output.images[0][0].size(0)}, output.images[0][0].options());
-  return total / frames;
+  return total / (frames - 1 + options.middle_weight);
 }
 
 }  // namespace
@@ -71,10 +80,19 @@ Tensor PerSample(const ModelOutput& output, const std::vector<std::vector<Tensor
 Tensor MultiScalePhotometric(const ModelOutput& output, const Tensor& sharp,
                              const std::vector<double>& scale_weights, bool order_invariant,
                              const std::string& distance) {
+  LossOptions options;
+  options.scale_weights = scale_weights;
+  options.order_invariant = order_invariant;
+  options.distance = distance;
+  return MultiScalePhotometric(output, sharp, options);
+}
+
+Tensor MultiScalePhotometric(const ModelOutput& output, const Tensor& sharp, const LossOptions& options) {
+  const auto& scale_weights = options.scale_weights;
   const auto pyramid = Pyramid(output, sharp);
-  const Tensor forward = PerSample(output, pyramid, scale_weights, false, distance);
-  if (!order_invariant) return forward.mean();
-  const Tensor backward = PerSample(output, pyramid, scale_weights, true, distance);
+  const Tensor forward = PerSample(output, pyramid, scale_weights, false, options);
+  if (!options.order_invariant) return forward.mean();
+  const Tensor backward = PerSample(output, pyramid, scale_weights, true, options);
   return torch::minimum(forward, backward).mean();
 }
 
@@ -104,8 +122,7 @@ Tensor SymmetricPenalty(const ModelOutput& output, const Tensor& sharp) {
 
 LossTerms ComputeLoss(const ModelOutput& output, const Tensor& sharp, const LossOptions& options) {
   LossTerms terms;
-  terms.photometric =
-      MultiScalePhotometric(output, sharp, options.scale_weights, options.order_invariant, options.distance);
+  terms.photometric = MultiScalePhotometric(output, sharp, options);
   terms.consistency = TransformationConsistency(output);
   terms.penalty = SymmetricPenalty(output, sharp);
   terms.total = terms.photometric + options.consistency * terms.consistency +

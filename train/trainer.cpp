@@ -384,11 +384,27 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
       TruncateLog(train_log, step);
       TruncateLog(val_log, step);
     }
-  } else if (main_rank) {
-    WriteFileAtomic(train_log, "step,epoch,lr,loss,photometric,consistency,penalty,samples_per_s\n");
+  } else {
+    if (!options.init.empty()) {
+      // Fine-tuning: the weights of another run, the model the dataset asks for.
+      LoadedModel start = LoadCheckpoint(options.init, device);
+      if (start.options.kind != model_options.kind || start.options.width != model_options.width ||
+          start.options.frames != model_options.frames) {
+        throw InputError(Msg() << options.init.string() << ": --init holds a " << start.options.kind
+                               << " model (width " << start.options.width << ", " << start.options.frames
+                               << " frames); this run asks for " << model_options.kind << " (width "
+                               << model_options.width << ", " << model_options.frames << " frames)");
+      }
+      torch::NoGradGuard no_grad;
+      const auto from = start.model->named_parameters();
+      for (auto& p : model->named_parameters()) p.value().copy_(from[p.key()]);
+    }
+    if (main_rank) {
+      WriteFileAtomic(train_log, "step,epoch,lr,loss,photometric,consistency,penalty,samples_per_s\n");
     // train_seconds: wall time spent in training steps, validation excluded (learning curves
     // against time: scripts/learning_curves.sh).
-    WriteFileAtomic(val_log, "step,epoch,psnr_middle,psnr_others,samples,train_seconds\n");
+      WriteFileAtomic(val_log, "step,epoch,psnr_middle,psnr_others,samples,train_seconds\n");
+    }
   }
   model->train();
 
@@ -425,7 +441,10 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
                         {"scale_weights", options.loss.scale_weights},
                         {"consistency", options.loss.consistency},
                         {"penalty", options.loss.penalty},
-                        {"order_invariant", options.loss.order_invariant}}}};
+                        {"order_invariant", options.loss.order_invariant},
+                        {"middle_weight", options.loss.middle_weight},
+                        {"frequency", options.loss.frequency},
+                        {"init", options.init.string()}}}};
 
   std::ofstream log, vlog;  // rank 0's
   if (main_rank) {

@@ -67,6 +67,32 @@ TEST(Losses, TransformationConsistencyComparesNeighbouringScales) {
   EXPECT_NEAR(TransformationConsistency(out).item<double>(), (0.3 / 6) / 4, 1e-7);
 }
 
+TEST(Losses, MiddleWeightAndFrequencyTerm) {
+  const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
+                                            torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+  LossOptions options;
+  options.scale_weights = {0.5, 1.0};
+  // Errors 0.1, 0.1, 0.4; the middle frame counts 3 times: 1.5 * (0.1 + 3 * 0.1 + 0.4) / (2 + 3).
+  options.middle_weight = 3;
+  const ModelOutput out = Constant({0.3f, 0.6f, 0.5f});
+  EXPECT_NEAR(MultiScalePhotometric(out, sharp, options).item<double>(), 1.5 * 0.8 / 5, 1e-6);
+  // A constant error c on an h x w image has one orthonormal Fourier coefficient, c sqrt(h w), among
+  // h (w / 2 + 1) complex ones (2 real numbers each).
+  options.middle_weight = 1;
+  options.frequency = 0.5;
+  auto per_frame = [](double c) {
+    auto spectrum = [c](double n) { return c * n / (n * (n / 2 + 1) * 2); };
+    return 0.5 * (c + 0.5 * spectrum(2)) + 1.0 * (c + 0.5 * spectrum(4));
+  };
+  const double expected = (per_frame(0.1) + per_frame(0.1) + per_frame(0.4)) / 3;
+  EXPECT_NEAR(MultiScalePhotometric(out, sharp, options).item<double>(), expected, 1e-6);
+  options.middle_weight = 0;
+  EXPECT_THROW(options.Check(), InputError);
+  options.middle_weight = 1;
+  options.frequency = -1;
+  EXPECT_THROW(options.Check(), InputError);
+}
+
 TEST(Losses, TotalWeighsTheTerms) {
   const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
                                             torch::full({1, 3, 4, 4}, 0.9f)}, 1);

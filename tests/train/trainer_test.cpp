@@ -207,6 +207,53 @@ TEST_F(TrainerTest, ResumeContinuesTheSameLossCurve) {
   }
 }
 
+TEST_F(TrainerTest, InitStartsFromTheWeightsOfAnotherRun) {
+  // Fine-tuning: a run started with --init predicts at step 0 what its source predicted at its end,
+  // and trains on with a fresh optimizer and schedule.
+  TrainOptions source = Options("source");
+  source.max_steps = 4;
+  Train(source);
+  TrainOptions tuned = Options("tuned");
+  tuned.init = source.out / "checkpoint.pt";
+  tuned.max_steps = 2;
+  const TrainSummary s = Train(tuned);
+  EXPECT_EQ(s.resumed_from, 0);
+  auto rows = [](const fs::path& run) {
+    std::ifstream in(run / "val_log.csv");
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line.substr(0, line.rfind(',')));
+    return lines;
+  };
+  const auto from = rows(source.out), to = rows(tuned.out);
+  ASSERT_EQ(from.size(), 3u);  // header, step 0, the end of the single epoch of 4 steps
+  ASSERT_GE(to.size(), 2u);
+  // Step 0 of the tuned run scores what the source scored at its end (the columns after the step
+  // and epoch: PSNR middle, others, samples).
+  auto scores = [](const std::string& row) { return row.substr(row.find(',', row.find(',') + 1)); };
+  EXPECT_EQ(scores(to[1]), scores(from[2]));
+  EXPECT_NE(scores(to[1]), scores(from[1]));  // not the untrained model's floor
+  EXPECT_EQ(to[1].substr(0, 2), "0,");
+  LoadedModel a = LoadCheckpoint(source.out / "checkpoint.pt", torch::kCPU);
+  LoadedModel b = LoadCheckpoint(tuned.out / "checkpoint.pt", torch::kCPU);
+  EXPECT_EQ(b.step, 2);
+  DatasetReader val(root_ / "val");
+  const Sample sample = val.Read(0);
+  EXPECT_NE(RunModel(*a.model, sample.blurred.data(), 64, 64, torch::kCPU),
+            RunModel(*b.model, sample.blurred.data(), 64, 64, torch::kCPU));  // it trained on
+  // Another width is a clear error that names the file.
+  TrainOptions wider = Options("wider");
+  wider.init = source.out / "checkpoint.pt";
+  wider.model.width = 8;
+  try {
+    Train(wider);
+    FAIL() << "a checkpoint of width 4 initialised a model of width 8";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("checkpoint.pt: --init holds a motion model (width 4"),
+              std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(wider.out));  // a refused run leaves no folder
+}
+
 TEST_F(TrainerTest, CheckpointRoundTripGivesIdenticalOutputs) {
   TrainOptions o = Options("ckpt");
   o.max_steps = 2;

@@ -79,6 +79,10 @@ int TrainMain(int argc, char** argv) {
       ("consistency-weight", po::value(&o.loss.consistency)->default_value(0.01),
        "transformation consistency loss weight")
       ("penalty-weight", po::value(&o.loss.penalty)->default_value(0.01), "symmetric penalty weight")
+      ("middle-weight", po::value(&o.loss.middle_weight)->default_value(1.0),
+       "photometric weight of the middle frame relative to each other frame")
+      ("frequency-weight", po::value(&o.loss.frequency)->default_value(0.0),
+       "weight of the frequency-domain photometric term (MIMO-UNet's, on the orthonormal FFT)")
       ("order-invariant", po::bool_switch(&o.loss.order_invariant),
        "Jin et al.'s order-invariant photometric loss (min of forward and reverse)")
       ("no-flips", "no random flips")
@@ -91,6 +95,8 @@ int TrainMain(int argc, char** argv) {
       ("val-samples", po::value(&o.validation_samples)->default_value(0), "validate on N samples (0 = all)")
       ("val-every", po::value(&o.validate_every)->default_value(0),
        "validate every N steps (0 = after every epoch)")
+      ("init", po::value(&o.init),
+       "start from the weights of this checkpoint (fine-tuning; same model, width and F)")
       ("resume", po::bool_switch(&o.resume), "continue the run in --out from its checkpoint")
       ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cuda")
       ("threads,j", po::value(&o.threads)->default_value(0),

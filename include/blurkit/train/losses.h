@@ -30,6 +30,11 @@ struct LossOptions {
   // The distance of the photometric loss: "l1" (the paper's), "charbonnier", sqrt(d^2 + 1e-6),
   // which is smooth at zero, or "l2", d^2 (the squared error that PSNR measures).
   std::string distance = "l1";
+  // Weight of the middle frame's photometric term relative to each other frame's (1: all equal).
+  double middle_weight = 1.0;
+  // Weight of a frequency-domain term added to each scale's photometric distance: the mean absolute
+  // real and imaginary parts of the orthonormal 2-D FFT of the error (Cho et al. 2021, MIMO-UNet).
+  double frequency = 0.0;
 
   void Check() const;  // throws InputError
 };
@@ -45,6 +50,8 @@ LossTerms ComputeLoss(const ModelOutput& output, const torch::Tensor& sharp,
 torch::Tensor MultiScalePhotometric(const ModelOutput& output, const torch::Tensor& sharp,
                                     const std::vector<double>& scale_weights, bool order_invariant,
                                     const std::string& distance = "l1");
+torch::Tensor MultiScalePhotometric(const ModelOutput& output, const torch::Tensor& sharp,
+                                    const LossOptions& options);
 torch::Tensor TransformationConsistency(const ModelOutput& output);
 torch::Tensor SymmetricPenalty(const ModelOutput& output, const torch::Tensor& sharp);
 

@@ -22,6 +22,8 @@ struct TrainOptions {
   std::filesystem::path data;        // training dataset (shards)
   std::filesystem::path validation;  // held-out dataset, validated each epoch ("" = none)
   std::filesystem::path out;         // run folder: checkpoint.pt, train_log.csv, val_log.csv
+  std::filesystem::path init;        // start from this checkpoint's weights ("" = from the seed):
+                                     // fine-tuning; the optimizer and the schedule start afresh
   ModelOptions model;                // frames come from the dataset
   LossOptions loss;
   LoaderOptions loader;
