@@ -17,10 +17,15 @@ ModelOutput Constant(const std::vector<float>& values, int64_t batch = 1) {
   return out;
 }
 
+// Ground truth frames: constant 4x4 images of 0.2, 0.5 and 0.9.
+torch::Tensor GroundTruth() {
+  return torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
+                       torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+}
+
 TEST(Losses, PhotometricIsTheWeightedL1AtEachScale) {
-  // Ground truth frames: constants 0.2, 0.5, 0.9; predictions 0.3, 0.5, 0.5.
-  const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
-                                            torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+  // Predictions 0.3, 0.5, 0.5.
+  const torch::Tensor sharp = GroundTruth();
   const ModelOutput out = Constant({0.3f, 0.5f, 0.5f});
   // Two scales take the last two weights (0.5 at 2x2, 1 at 4x4): per frame 1.5 x |error|, mean
   // over frames: 1.5 * (0.1 + 0 + 0.4) / 3 = 0.25.
@@ -37,8 +42,7 @@ TEST(Losses, PhotometricIsTheWeightedL1AtEachScale) {
 
 TEST(Losses, CharbonnierAndL2Distances) {
   // The same case as above: errors 0.1, 0, 0.4 per frame, weights 0.5 and 1 (1.5 per frame).
-  const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
-                                            torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+  const torch::Tensor sharp = GroundTruth();
   const ModelOutput out = Constant({0.3f, 0.5f, 0.5f});
   const double l2 = MultiScalePhotometric(out, sharp, {0.5, 1.0}, false, "l2").item<double>();
   EXPECT_NEAR(l2, 1.5 * (0.01 + 0 + 0.16) / 3, 1e-6);
@@ -51,8 +55,7 @@ TEST(Losses, CharbonnierAndL2Distances) {
 }
 
 TEST(Losses, PenaltyIsMinusTheDistanceToTheTimeSymmetricFrame) {
-  const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
-                                            torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+  const torch::Tensor sharp = GroundTruth();
   const ModelOutput out = Constant({0.3f, 0.5f, 0.5f});
   // Frame 0 (0.3) against ground truth frame 2 (0.9): 0.6; frame 2 (0.5) against frame 0 (0.2): 0.3.
   EXPECT_NEAR(SymmetricPenalty(out, sharp).item<double>(), -(0.6 + 0.3) / 2, 1e-6);
@@ -68,8 +71,7 @@ TEST(Losses, TransformationConsistencyComparesNeighbouringScales) {
 }
 
 TEST(Losses, MiddleWeightAndFrequencyTerm) {
-  const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
-                                            torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+  const torch::Tensor sharp = GroundTruth();
   LossOptions options;
   options.scale_weights = {0.5, 1.0};
   // Errors 0.1, 0.1, 0.4; the middle frame counts 3 times: 1.5 * (0.1 + 3 * 0.1 + 0.4) / (2 + 3).
@@ -94,8 +96,7 @@ TEST(Losses, MiddleWeightAndFrequencyTerm) {
 }
 
 TEST(Losses, TotalWeighsTheTerms) {
-  const torch::Tensor sharp = torch::stack({torch::full({1, 3, 4, 4}, 0.2f), torch::full({1, 3, 4, 4}, 0.5f),
-                                            torch::full({1, 3, 4, 4}, 0.9f)}, 1);
+  const torch::Tensor sharp = GroundTruth();
   LossOptions options;
   options.scale_weights = {0.5, 1.0};
   options.penalty = 0.1;

@@ -55,6 +55,12 @@ class TrainerTest : public ::testing::Test {
     }
     return losses;
   }
+  // The frames a checkpoint predicts for the first validation sample, each load a fresh model.
+  auto Outputs(const fs::path& checkpoint) {
+    LoadedModel loaded = LoadCheckpoint(checkpoint, torch::kCPU);
+    const Sample s = DatasetReader(root_ / "val").Read(0);
+    return RunModel(*loaded.model, s.blurred.data(), 64, 64, torch::kCPU);
+  }
   fs::path root_;
 };
 
@@ -233,13 +239,9 @@ TEST_F(TrainerTest, InitStartsFromTheWeightsOfAnotherRun) {
   EXPECT_EQ(scores(to[1]), scores(from[2]));
   EXPECT_NE(scores(to[1]), scores(from[1]));  // not the untrained model's floor
   EXPECT_EQ(to[1].substr(0, 2), "0,");
-  LoadedModel a = LoadCheckpoint(source.out / "checkpoint.pt", torch::kCPU);
-  LoadedModel b = LoadCheckpoint(tuned.out / "checkpoint.pt", torch::kCPU);
-  EXPECT_EQ(b.step, 2);
-  DatasetReader val(root_ / "val");
-  const Sample sample = val.Read(0);
-  EXPECT_NE(RunModel(*a.model, sample.blurred.data(), 64, 64, torch::kCPU),
-            RunModel(*b.model, sample.blurred.data(), 64, 64, torch::kCPU));  // it trained on
+  EXPECT_EQ(LoadCheckpoint(tuned.out / "checkpoint.pt", torch::kCPU).step, 2);
+  // It trained on from there.
+  EXPECT_NE(Outputs(source.out / "checkpoint.pt"), Outputs(tuned.out / "checkpoint.pt"));
   // Another width is a clear error that names the file.
   TrainOptions wider = Options("wider");
   wider.init = source.out / "checkpoint.pt";
@@ -258,13 +260,8 @@ TEST_F(TrainerTest, CheckpointRoundTripGivesIdenticalOutputs) {
   TrainOptions o = Options("ckpt");
   o.max_steps = 2;
   Train(o);
-  LoadedModel a = LoadCheckpoint(o.out / "checkpoint.pt", torch::kCPU);
-  LoadedModel b = LoadCheckpoint(o.out / "checkpoint.pt", torch::kCPU);
-  EXPECT_EQ(a.step, 2);
-  DatasetReader val(root_ / "val");
-  const Sample s = val.Read(0);
-  EXPECT_EQ(RunModel(*a.model, s.blurred.data(), 64, 64, torch::kCPU),
-            RunModel(*b.model, s.blurred.data(), 64, 64, torch::kCPU));
+  EXPECT_EQ(LoadCheckpoint(o.out / "checkpoint.pt", torch::kCPU).step, 2);
+  EXPECT_EQ(Outputs(o.out / "checkpoint.pt"), Outputs(o.out / "checkpoint.pt"));
 }
 
 TEST_F(TrainerTest, PredictionsPassTheVerifierAndValidationIsOrderAware) {
