@@ -48,7 +48,8 @@ std::vector<std::vector<Tensor>> Pyramid(const ModelOutput& output, const Tensor
 
 // Per-sample photometric loss (B,) of frames in the given order of ground truth indices.
 Tensor PerSample(const ModelOutput& output, const std::vector<std::vector<Tensor>>& pyramid,
-                 const std::vector<double>& weights, bool reverse, const LossOptions& options) {
+                 bool reverse, const LossOptions& options) {
+  const std::vector<double>& weights = options.scale_weights;
   const int64_t frames = static_cast<int64_t>(pyramid.size());
   Tensor total;
   for (int64_t j = 0; j < frames; ++j) {
@@ -88,11 +89,10 @@ Tensor MultiScalePhotometric(const ModelOutput& output, const Tensor& sharp,
 }
 
 Tensor MultiScalePhotometric(const ModelOutput& output, const Tensor& sharp, const LossOptions& options) {
-  const auto& scale_weights = options.scale_weights;
   const auto pyramid = Pyramid(output, sharp);
-  const Tensor forward = PerSample(output, pyramid, scale_weights, false, options);
+  const Tensor forward = PerSample(output, pyramid, false, options);
   if (!options.order_invariant) return forward.mean();
-  const Tensor backward = PerSample(output, pyramid, scale_weights, true, options);
+  const Tensor backward = PerSample(output, pyramid, true, options);
   return torch::minimum(forward, backward).mean();
 }
 

@@ -1,4 +1,3 @@
-#include <torch/csrc/autograd/profiler_legacy.h>
 // The costs of training with blurkit-train, each beside the baseline it must beat, in one run:
 //
 // BM_TrainStep/<model>/<width>/<batch>/<crop>/<frames>: one training step (forward, the losses of
@@ -58,11 +57,6 @@ void TrainStep(benchmark::State& state, const std::string& kind, bool reference 
   const torch::Tensor blurred = torch::rand({batch, 3, crop, crop});
   const torch::Tensor sharp = torch::rand({batch, frames, 3, crop, crop});
   const LossOptions loss_options;
-  if (const char* prof = std::getenv("BLURKIT_PROFILE")) {
-    for (int i = 0; i < 3; ++i) { auto o = model->Forward(blurred); auto t = ComputeLoss(o, sharp, loss_options); optimizer.zero_grad(); t.total.backward(); optimizer.step(); }
-    torch::autograd::profiler::RecordProfile guard(prof);
-    for (int i = 0; i < 5; ++i) { auto o = model->Forward(blurred); auto t = ComputeLoss(o, sharp, loss_options); optimizer.zero_grad(); t.total.backward(); optimizer.step(); }
-  }
   for (auto _ : state) {
     const ModelOutput output = model->Forward(blurred);
     const LossTerms terms = ComputeLoss(output, sharp, loss_options);
@@ -204,7 +198,7 @@ int main(int argc, char** argv) {
     }
   }
   // Debian's LibTorch starts with one intra-op thread; use every core, as blurkit-train does.
-  torch::set_num_threads(std::getenv("BT") ? std::atoi(std::getenv("BT")) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   cv::setNumThreads(1);
   try {
     g_reader = std::make_shared<DatasetReader>(dataset);
