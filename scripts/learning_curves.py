@@ -45,11 +45,9 @@ def nice_ticks(lo, hi, count=5):
     mag = 10 ** math.floor(math.log10(raw))
     step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=10 * mag)
     first = math.floor(lo / step) * step
-    ticks = []
-    t = first
-    while t <= hi + 1e-9:
-        ticks.append(round(t, 10))
-        t += step
+    ticks = [round(first, 10)]
+    while ticks[-1] < hi - 1e-9:  # the last tick covers hi, so that no point falls off the axes
+        ticks.append(round(ticks[-1] + step, 10))
     return ticks
 
 

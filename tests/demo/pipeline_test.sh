@@ -57,6 +57,28 @@ else
   grep -q "nofloor/val_log.csv does not start at step 0" "$work/c2.txt" && pass "no step 0: clear error" \
     || fail "no step 0: unclear error: $(cat "$work/c2.txt")"
 fi
+# Every point lies on the axes, also when the last step is past a round tick (2400 steps once ran
+# off a 0-2000 axis).
+mkdir -p "$work/long"
+printf 'step,epoch,psnr_middle,psnr_others,samples,train_seconds\n0,0,30,25,4,0\n1200,1,30.5,24,4,610\n2400,2,30.2,26.3,4,1210\n' \
+  > "$work/long/val_log.csv"
+if /usr/bin/python3 "$root/scripts/learning_curves.py" --out "$work/c3" x="$work/long" > "$work/c3.txt" 2>&1 &&
+   /usr/bin/python3 - "$work/c3/curves.svg" <<'EOF'
+import re, sys
+svg = open(sys.argv[1]).read()
+# The grid lines span each panel's axes; every polyline point must fall inside one panel's span.
+grid = [tuple(map(float, m)) for m in re.findall(r'<line x1="([\d.]+)" x2="([\d.]+)" y1="([\d.]+)" y2="[\d.]+" stroke="#ddd"', svg)]
+points = [tuple(map(float, p.split(","))) for line in re.findall(r'points="([^"]+)"', svg) for p in line.split()]
+panels = {}  # (left edge, row of panels) -> (x1, x2, top grid line, bottom grid line)
+for x1, x2, y in grid:
+    key = (x1, int((y - 30) // 300))
+    lo = panels.get(key, (x1, x2, y, y))
+    panels[key] = (x1, x2, min(lo[2], y), max(lo[3], y))
+inside = lambda p, b: b[0] - 0.5 <= p[0] <= b[1] + 0.5 and b[2] - 0.5 <= p[1] <= b[3] + 0.5
+bad = [p for p in points if not any(inside(p, b) for b in panels.values())]
+sys.exit(f"{len(bad)} of {len(points)} points off the axes: {bad[:3]}" if bad or not points else 0)
+EOF
+then pass "curves.svg: every point on the axes"; else fail "curves.svg: points off the axes ($(cat "$work/c3.txt"))"; fi
 # A second run skips every stage (resume).
 "$root/scripts/pipeline.sh" --quick --out "$work/demo" --build "$build" > "$work/log2.txt" 2>&1 \
   && grep -q "already trained" "$work/log2.txt" && grep -q "already predicted" "$work/log2.txt" \
