@@ -12,13 +12,13 @@
 #
 # Usage: scripts/learning_curves.sh [--out DIR] [--data panorama|video] [--motion-steps N]
 #                                   [--unet-steps N] [--every N] [--models "motion unet"]
-#   defaults: runs/curves, the panorama data, 3000 motion steps and 40000 unet steps (each about
-#   30 minutes on one core of the development machine, the two side by side: a unet step of width 8
-#   costs about a twelfth of a motion step), both models; --every sets the validation interval of
-#   every model
+#   defaults: runs/curves (runs/curves_video for --data video), the panorama data, 3000 motion
+#   steps and 40000 unet steps (each about 30 minutes on one core of the development machine, the
+#   two side by side: a unet step of width 8 costs about a twelfth of a motion step), both models;
+#   --every sets the validation interval of every model
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out="$root/runs/curves"
+out=""
 declare -A steps=([motion]=3000 [unet]=40000)
 declare -A every=([motion]=250 [unet]=1000)
 models="motion unet"
@@ -40,6 +40,9 @@ case "$domain" in
   panorama|video) ;;
   *) echo "learning_curves: --data must be panorama or video, got '$domain'" >&2; exit 2 ;;
 esac
+# Each domain has its own default folder, so that a video run never finds the panorama runs'
+# checkpoints (and the reverse).
+[ -n "$out" ] || { out="$root/runs/curves"; [ "$domain" = panorama ] || out="$root/runs/curves_$domain"; }
 source "$root/scripts/demo_settings.sh"
 if [ "$domain" = panorama ]; then settings=("${demo_panorama_train[@]}"); else settings=("${demo_video_train[@]}"); fi
 train="$root/build/train/blurkit-train"
