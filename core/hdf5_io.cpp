@@ -199,6 +199,17 @@ Handle OpenDatasetWithShape(hid_t file, const char* name, const std::vector<hsiz
 
 }  // namespace
 
+std::vector<hsize_t> DatasetDims(hid_t file, const char* name, const std::string& where) {
+  Handle dataset(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) throw InputError(Msg() << where << ": cannot open dataset '" << name << "'");
+  Handle space(H5Dget_space(dataset.get()), H5Sclose);
+  const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+  if (rank < 0) throw InputError(Msg() << where << ": cannot read the shape of dataset '" << name << "'");
+  std::vector<hsize_t> dims(rank);
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return dims;
+}
+
 std::vector<std::string> ReadStrings(hid_t file, const char* name, hsize_t expected,
                                      const std::string& where) {
   Handle dataset = OpenDatasetWithShape(file, name, {expected}, where);

@@ -71,5 +71,7 @@ std::vector<std::string> ReadStrings(hid_t file, const char* name, hsize_t expec
 void ReadArray(hid_t file, const char* name, hid_t mem_type, const std::vector<hsize_t>& dims,
                void* data, const std::string& where);
 bool HasDataset(hid_t file, const char* name);
+// The shape of a dataset. Throws InputError naming `where` when it cannot be opened.
+std::vector<hsize_t> DatasetDims(hid_t file, const char* name, const std::string& where);
 
 }  // namespace blurkit::hdf5

@@ -51,6 +51,14 @@ Manifest Manifest::Load(const fs::path& file) {
     for (const auto& s : sources) {
       ManifestSource source{s.at("id").get<std::string>(), s.value("kind", ""),
                             s.at("path").get<std::string>(), s.value("sha256", "")};
+      if (s.contains("fov")) {
+        if (!s.at("fov").is_number() || !(s.at("fov").get<double>() > 0 &&
+                                          s.at("fov").get<double>() < 180)) {
+          throw InputError(Msg() << file.string() << ": source '" << source.id
+                                 << "': fov must be a number of degrees in (0, 180)");
+        }
+        source.fov = s.at("fov").get<double>();
+      }
       if (!ids.insert(source.id).second) {
         throw InputError(Msg() << file.string() << ": source id '" << source.id
                                << "' appears twice");

@@ -105,6 +105,7 @@ void CheckSampleShape(const Sample& sample, const DatasetSpec& spec, const std::
   if (spec.kind == DatasetKind::kRotation) {
     if (sample.orientation.size() != 4u * spec.frames) fail("needs one quaternion per frame");
     if (sample.homography.size() != 9u * spec.frames) fail("needs one homography per frame");
+    if (sample.trajectory.size() % 4 != 0) fail("trajectory must hold whole quaternions (w, x, y, z)");
   }
   if (spec.kind == DatasetKind::kVideo && sample.source_frames.size() != size_t(spec.frames)) {
     fail("needs one source frame number per frame");
@@ -126,15 +127,17 @@ void AppendBytes(std::string& out, const std::vector<T>& values) {
 // sha256 of the per-sample metadata columns, which HDF5 stores without a checksum. The bytes
 // hashed, in this order: each value of sample_id, then of source_file, then of source_sha256, as
 // UTF-8 followed by one NUL byte; then sample_index (int64), blur_magnitude (float32), orientation
-// (float64), homography (float64) and source_frames (int64), little-endian, row-major, the
-// columns a kind lacks being empty. python/blurkit (metadata_sha256) computes the same digest.
+// (float64), homography (float64), source_frames (int64) and trajectory (float64, as stored:
+// [n, M, 4] with its zero rows), little-endian, row-major, the columns a shard lacks being empty.
+// python/blurkit (metadata_sha256) computes the same digest.
 std::string MetadataDigest(const std::vector<std::string>& ids,
                            const std::vector<std::string>& source_files,
                            const std::vector<std::string>& source_hashes,
                            const std::vector<int64_t>& indices, const std::vector<float>& magnitudes,
                            const std::vector<double>& orientations,
                            const std::vector<double>& homographies,
-                           const std::vector<int64_t>& source_frames) {
+                           const std::vector<int64_t>& source_frames,
+                           const std::vector<double>& trajectory) {
   std::string bytes;
   for (const auto* column : {&ids, &source_files, &source_hashes}) {
     for (const auto& value : *column) {
@@ -147,6 +150,7 @@ std::string MetadataDigest(const std::vector<std::string>& ids,
   AppendBytes(bytes, orientations);
   AppendBytes(bytes, homographies);
   AppendBytes(bytes, source_frames);
+  AppendBytes(bytes, trajectory);
   return Sha256OfString(bytes);
 }
 
@@ -278,6 +282,7 @@ void ShardWriter::Append(const Sample& sample) {
   homographies_.insert(homographies_.end(), sample.homography.begin(), sample.homography.end());
   source_frames_.insert(source_frames_.end(), sample.source_frames.begin(),
                         sample.source_frames.end());
+  trajectories_.push_back(sample.trajectory);
   ++count_;
 }
 
@@ -297,11 +302,24 @@ void ShardWriter::Commit() {
     hdf5::WriteStrings(file, "source_sha256", source_hashes_, where);
     hdf5::WriteArray(file, "blur_magnitude", H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, {n},
                      magnitudes_.data(), where);
+    // The trajectories, zero-padded to the longest (none: no dataset, as before it existed).
+    size_t rows = 0;
+    for (const auto& t : trajectories_) rows = std::max(rows, t.size() / 4);
+    std::vector<double> trajectory(rows * 4 * n, 0.0);
+    for (size_t i = 0; i < trajectories_.size(); ++i) {
+      std::copy(trajectories_[i].begin(), trajectories_[i].end(), trajectory.begin() + i * rows * 4);
+    }
     if (spec_.kind == DatasetKind::kRotation) {
       hdf5::WriteArray(file, "orientation", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, {n, f, 4},
                        orientations_.data(), where);
       hdf5::WriteArray(file, "homography", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, {n, f, 3, 3},
                        homographies_.data(), where);
+      if (rows > 0) {
+        hdf5::WriteArray(file, "trajectory", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, {n, rows, 4},
+                         trajectory.data(), where);
+      }
+    } else {
+      trajectory.clear();
     }
     if (spec_.kind == DatasetKind::kVideo) {
       hdf5::WriteArray(file, "source_frames", H5T_NATIVE_INT64, H5T_STD_I64LE, {n, f},
@@ -325,7 +343,7 @@ void ShardWriter::Commit() {
       hdf5::WriteStringAttribute(file, "metadata_sha256",
                                  MetadataDigest(ids_, source_files_, source_hashes_, indices_,
                                                 magnitudes_, orientations_, homographies_,
-                                                source_frames_),
+                                                source_frames_, trajectory),
                                  where);
     }
     handles_->blurred.Reset();
@@ -395,6 +413,27 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
                       where);
       hdf5::ReadArray(file_, "homography", H5T_NATIVE_DOUBLE, {n, f, 3, 3}, homographies_.data(),
                       where);
+      if (hdf5::HasDataset(file_, "trajectory")) {
+        const std::vector<hsize_t> dims = hdf5::DatasetDims(file_, "trajectory", where);
+        if (dims.size() != 3 || dims[0] != n || dims[2] != 4) {
+          throw InputError(Msg() << where << ": dataset 'trajectory' must have shape [" << n
+                                 << ", M, 4]");
+        }
+        trajectory_rows_ = static_cast<int64_t>(dims[1]);
+        trajectories_.resize(n * dims[1] * 4);
+        hdf5::ReadArray(file_, "trajectory", H5T_NATIVE_DOUBLE, dims, trajectories_.data(), where);
+        // A sample's path ends at its last non-zero row (a unit quaternion is never zero).
+        trajectory_lengths_.assign(n, 0);
+        for (hsize_t i = 0; i < n; ++i) {
+          for (int64_t r = trajectory_rows_; r > 0; --r) {
+            const double* q = &trajectories_[(i * trajectory_rows_ + r - 1) * 4];
+            if (q[0] != 0 || q[1] != 0 || q[2] != 0 || q[3] != 0) {
+              trajectory_lengths_[i] = r;
+              break;
+            }
+          }
+        }
+      }
     }
     if (spec_.kind == DatasetKind::kVideo) {
       source_frames_.resize(n * f);
@@ -405,7 +444,7 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
       const std::string stored = hdf5::ReadStringAttribute(file_, "metadata_sha256", where);
       const std::string digest =
           MetadataDigest(ids_, source_files_, source_hashes_, indices_, magnitudes_, orientations_,
-                         homographies_, source_frames_);
+                         homographies_, source_frames_, trajectories_);
       if (stored != digest) {
         throw InputError(Msg() << where << ": checksum error in the per-sample metadata (sample "
                                           "ids, sources, blur magnitudes, poses): the shard is "
@@ -467,6 +506,10 @@ Sample ShardReader::Read(int64_t i) const {
                               orientations_.begin() + (i + 1) * f * 4);
     sample.homography.assign(homographies_.begin() + i * f * 9,
                              homographies_.begin() + (i + 1) * f * 9);
+  }
+  if (trajectory_rows_ > 0) {
+    const auto begin = trajectories_.begin() + i * trajectory_rows_ * 4;
+    sample.trajectory.assign(begin, begin + trajectory_lengths_[i] * 4);
   }
   if (!source_frames_.empty()) {
     sample.source_frames.assign(source_frames_.begin() + i * f, source_frames_.begin() + (i + 1) * f);

@@ -3,6 +3,8 @@
 # every file against data_manifests/samples.json:
 #   - the 8 CC0 equirectangular HDR panoramas of blender-data (HDRI Haven), 1024x512 OpenEXR
 #   - the handheld clips cockatoo.mp4 and realshort.mp4 of python3-imageio
+#   - four photographs of python3-skimage (astronaut, coffee, chelsea, rocket; public domain or
+#     CC0), sources for `blurkit-synth photos`
 # Usage: scripts/fetch_samples.sh [DATA_DIR]   (default: data/samples; git ignores data/)
 # Idempotent: files already present with the right sha256 are kept.
 set -euo pipefail

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iomanip>
+#include <limits>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <sstream>
@@ -45,7 +46,7 @@ PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
     for (const auto& source : manifest.Split(options.split)) {
       const fs::path path = resolved.Resolve(source);
       const std::string digest = VerifySourceFile(path, source, manifest.file);
-      options.dataset.sources.push_back({path.filename().string(), path, digest});
+      options.dataset.sources.push_back({path.filename().string(), path, digest, source.fov});
     }
     if (options.dataset.sources.empty()) {
       throw InputError(Msg() << options.manifest.string() << ": split '" << options.split
@@ -53,7 +54,11 @@ PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
     }
     options.dataset.manifest_sha256 = manifest.sha256;
   } else {
-    if (options.inputs.empty()) throw InputError("no panoramas given: use --input or --manifest");
+    if (options.inputs.empty()) {
+      throw InputError(options.dataset.photos ? "no photos given: use --input or --manifest"
+                                              : "no panoramas given: use --input or --manifest");
+    }
+    for (const auto& input : options.inputs) CheckOutputOutside(options.run.out, input);
     options.dataset.sources = PanoramaSourcesFromPaths(options.inputs);
   }
   options.dataset.Check();
@@ -62,6 +67,7 @@ PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
   PanoramaSampleMaker maker(options.dataset);
   PanoramaCommandSummary summary;
   summary.panoramas = options.dataset.sources.size();
+  summary.photos = options.dataset.photos;
   summary.run = WriteOrClean(options.run, options.dataset.Spec(),
                              [&](int64_t i) { return maker.Make(i); });
   summary.stats = maker.stats();
@@ -72,7 +78,8 @@ std::string FormatSummary(const PanoramaCommandSummary& s) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(1);
   out << "wrote " << s.run.samples_written << " samples in " << s.run.shards_written
-      << " shards from " << s.panoramas << " panoramas in " << s.run.seconds << " s";
+      << " shards from " << s.panoramas << (s.photos ? " photos" : " panoramas") << " in "
+      << s.run.seconds << " s";
   if (s.run.seconds > 0 && s.run.samples_written > 0) {
     out << " (" << s.run.samples_written / s.run.seconds << " samples/s)";
   }
@@ -81,8 +88,14 @@ std::string FormatSummary(const PanoramaCommandSummary& s) {
   if (s.stats.samples > 0) {
     out << "sub-frames per sample: mean " << double(s.stats.subframes) / s.stats.samples
         << ", min " << s.stats.min_subframes << ", max " << s.stats.max_subframes
-        << "; largest rotation " << s.stats.max_magnitude << " degrees; "
-        << s.stats.direct_renders << " samples rendered without a canvas\n";
+        << "; largest path angle " << s.stats.max_magnitude << " degrees; straightness (chord / "
+        << "path angle, 1 = great circle) mean " << std::setprecision(3)
+        << s.stats.sum_straightness / s.stats.samples << std::setprecision(1);
+    if (s.photos) {
+      out << "; " << s.stats.redraws << " paths redrawn because they left the photo\n";
+    } else {
+      out << "; " << s.stats.direct_renders << " samples rendered without a canvas\n";
+    }
   }
   out << "index: " << s.run.index_file.string()
       << (s.run.assembled ? "" : " (part of a split run: 'blurkit-synth shards assemble' when all "
@@ -237,10 +250,20 @@ std::string InspectDataset(const fs::path& folder) {
   // Blur magnitudes and sources, from the shards' metadata (no pixels are read).
   std::vector<float> magnitudes;
   std::map<std::string, int64_t> per_source;
-  int64_t unchecked = 0;
+  int64_t unchecked = 0, with_trajectory = 0, paths = 0, subframes = 0;
+  int64_t shortest = std::numeric_limits<int64_t>::max(), longest = 0;
   for (const auto& entry : index.shards) {
     ShardReader shard(folder / entry.file);
     if (!shard.checksummed()) ++unchecked;
+    if (shard.has_trajectory()) {
+      ++with_trajectory;
+      for (int64_t n : shard.trajectory_lengths()) {
+        ++paths;
+        subframes += n;
+        shortest = std::min(shortest, n);
+        longest = std::max(longest, n);
+      }
+    }
     magnitudes.insert(magnitudes.end(), shard.blur_magnitudes().begin(),
                       shard.blur_magnitudes().end());
     for (const auto& name : shard.source_files()) per_source[name]++;
@@ -253,6 +276,16 @@ std::string InspectDataset(const fs::path& folder) {
     out << std::setprecision(2) << "blur:         " << spec.blur_magnitude_unit << " min "
         << magnitudes.front() << ", median " << magnitudes[magnitudes.size() / 2] << ", mean "
         << mean << ", max " << magnitudes.back() << "\n";
+  }
+  if (spec.kind == DatasetKind::kRotation) {
+    out << "trajectory:   ";
+    if (paths > 0) {
+      out << std::setprecision(1) << "every sub-frame's orientation stored (" << with_trajectory
+          << " of " << index.shards.size() << " shards); sub-frames per sample min " << shortest
+          << ", mean " << double(subframes) / paths << ", max " << longest << "\n";
+    } else {
+      out << "not stored (written before blurkit stored the whole camera path)\n";
+    }
   }
   out << "checksums:    "
       << (unchecked == 0 ? "yes (schema " + std::to_string(index.schema_version) +

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "blurkit/core/error.h"
 
@@ -186,6 +190,75 @@ void EncodeToRgb8(const cv::Mat& linear_bgr, double scale, const CameraResponse&
       out[2] = response.Encode(p[0] * s);
     }
   }
+}
+
+namespace {
+
+// OpenCV reads OpenEXR only when this variable is set before the first read.
+void EnableOpenExr() {
+  static std::once_flag once;
+  std::call_once(once, [] { setenv("OPENCV_IO_ENABLE_OPENEXR", "1", /*overwrite=*/0); });
+}
+
+}  // namespace
+
+cv::Mat DecodeToLinear(const std::filesystem::path& path, const CameraResponse& response,
+                       const char* what, bool* hdr) {
+  EnableOpenExr();
+  if (!std::filesystem::exists(path)) {
+    throw InputError(Msg() << path.string() << ": " << what << " file does not exist");
+  }
+  cv::Mat raw = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
+  if (raw.empty()) {
+    throw InputError(Msg() << path.string()
+                           << ": cannot decode the image (corrupt, or not PNG/JPEG/OpenEXR/HDR)");
+  }
+  if (raw.channels() == 4) cv::cvtColor(raw, raw, cv::COLOR_BGRA2BGR);
+  if (raw.channels() == 1) cv::cvtColor(raw, raw, cv::COLOR_GRAY2BGR);
+  cv::Mat linear;
+  *hdr = false;
+  switch (raw.depth()) {
+    case CV_8U: {
+      linear.create(raw.size(), CV_32FC3);
+      const float* lut = response.DecodeTable();
+      for (int y = 0; y < raw.rows; ++y) {
+        const uint8_t* src = raw.ptr<uint8_t>(y);
+        float* dst = linear.ptr<float>(y);
+        for (int i = 0; i < raw.cols * 3; ++i) dst[i] = lut[src[i]];
+      }
+      break;
+    }
+    case CV_16U:
+      raw.convertTo(linear, CV_32FC3, 1.0 / 65535.0);  // 16-bit PNG: taken as linear
+      break;
+    case CV_32F:
+      linear = raw;
+      *hdr = true;
+      break;
+    default:
+      throw InputError(Msg() << path.string() << ": unsupported pixel depth");
+  }
+  if (*hdr) {
+    // NaN or infinite radiance would spread through the resampling filters into whole frames:
+    // refused, naming the first one, rather than clamped to a guess.
+    int64_t bad = 0, first_x = -1, first_y = -1;
+    for (int y = 0; y < linear.rows; ++y) {
+      const float* row = linear.ptr<float>(y);
+      for (int i = 0; i < linear.cols * 3; ++i) {
+        if (!std::isfinite(row[i])) {
+          if (bad++ == 0) first_x = i / 3, first_y = y;
+        }
+      }
+    }
+    if (bad > 0) {
+      throw InputError(Msg() << path.string() << ": " << bad
+                             << " pixel values are NaN or infinite (the first at x = " << first_x
+                             << ", y = " << first_y
+                             << "); blurkit refuses them rather than guess: repair the file first");
+    }
+  }
+  cv::max(linear, 0.0, linear);  // negative radiance (some EXR encoders) is clamped
+  return linear;
 }
 
 }  // namespace blurkit::synth

@@ -47,7 +47,27 @@ std::vector<PanoramaSource> PanoramaSourcesFromPaths(const std::vector<fs::path>
 }
 
 void PanoramaDatasetOptions::Check() const {
-  if (sources.empty()) throw InputError("no panoramas given (--input or --manifest)");
+  if (sources.empty()) {
+    throw InputError(photos ? "no photos given (--input or --manifest)"
+                            : "no panoramas given (--input or --manifest)");
+  }
+  if (photos) {
+    if (source_fov != 0 && !(source_fov > 0 && source_fov < 180)) {
+      throw InputError(Msg() << "--source-fov must be in (0, 180) degrees, got " << source_fov);
+    }
+    for (const auto& s : sources) {
+      const double fov = s.fov > 0 ? s.fov : source_fov;
+      if (s.fov != 0 && !(s.fov > 0 && s.fov < 180)) {
+        throw InputError(Msg() << s.name << ": its field of view must be in (0, 180) degrees, got "
+                               << s.fov);
+      }
+      if (!(fov > 0)) {
+        throw InputError(Msg() << s.name << ": the photo's horizontal field of view is unknown: give "
+                                             "--source-fov DEG, or a 'fov' for it in the manifest");
+      }
+    }
+    if (max_draws < 1) throw InputError("max_draws must be at least 1");
+  }
   if (samples <= 0) throw InputError(Msg() << "--samples must be positive, got " << samples);
   render.Check();
   exposure.Check();
@@ -57,9 +77,28 @@ void PanoramaDatasetOptions::Check() const {
 
 Json PanoramaDatasetOptions::ToJson() const {
   Json source_list = Json::array();
-  for (const auto& s : sources) source_list.push_back({{"name", s.name}, {"sha256", s.sha256}});
+  for (const auto& s : sources) {
+    Json entry{{"name", s.name}, {"sha256", s.sha256}};
+    if (photos) entry["fov"] = s.fov > 0 ? s.fov : source_fov;
+    source_list.push_back(entry);
+  }
   const RotationPathOptions& p = render.path;
-  return Json{{"command", "panorama"},
+  Json trajectory{{"kind", ToString(p.trajectory)}};
+  if (p.trajectory == TrajectoryKind::kShake) {
+    trajectory["gaussian"] = p.shake.gaussian;
+    trajectory["centripetal"] = p.shake.centripetal;
+    trajectory["big_shakes"] = p.shake.big_shakes;
+    trajectory["anxiety"] = p.shake.anxiety;
+    trajectory["roll"] = p.shake.roll;
+    trajectory["steps"] = p.shake.steps;
+    trajectory["fixed"] = p.shake.fixed;
+  }
+  if (p.trajectory == TrajectoryKind::kGyro) {
+    trajectory["gyro"] = {{"name", p.gyro->name()}, {"sha256", p.gyro->sha256()},
+                          {"rows", p.gyro->size()}};
+    trajectory["exposure_time"] = p.exposure_time;
+  }
+  Json json{{"command", photos ? "photos" : "panorama"},
               {"samples", samples},
               {"seed", seed},
               {"size", {render.width, render.height}},
@@ -75,7 +114,13 @@ Json PanoramaDatasetOptions::ToJson() const {
               {"canvas_oversample", render.canvas_oversample},
               {"response", response},
               {"exposure", exposure.ToJson()},
+              {"trajectory", trajectory},
               {"sources", source_list}};
+  if (photos) {
+    json.erase("pitch_range");  // photos draw yaw and pitch anywhere the view fits
+    json["max_draws"] = max_draws;
+  }
+  return json;
 }
 
 DatasetSpec PanoramaDatasetOptions::Spec() const {
@@ -98,7 +143,18 @@ PanoramaSampleMaker::PanoramaSampleMaker(PanoramaDatasetOptions options)
   options_.Check();
 }
 
-std::shared_ptr<const Panorama> PanoramaSampleMaker::Get(size_t source) {
+PanoramaSampleMaker::Loaded PanoramaSampleMaker::Load(size_t source) const {
+  const PanoramaSource& s = options_.sources[source];
+  Loaded loaded;
+  if (options_.photos) {
+    loaded.photo = Photo::Load(s.path, response_, s.fov > 0 ? s.fov : options_.source_fov);
+  } else {
+    loaded.panorama = Panorama::Load(s.path, response_);
+  }
+  return loaded;
+}
+
+PanoramaSampleMaker::Loaded PanoramaSampleMaker::Get(size_t source) {
   std::shared_ptr<std::once_flag> once;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -112,11 +168,11 @@ std::shared_ptr<const Panorama> PanoramaSampleMaker::Get(size_t source) {
     if (!flag) flag = std::make_shared<std::once_flag>();
     once = flag;
   }
-  // One thread decodes; others asking for the same panorama wait for it.
+  // One thread decodes; others asking for the same source wait for it.
   std::call_once(*once, [&] {
-    auto panorama = Panorama::Load(options_.sources[source].path, response_);
+    Loaded loaded = Load(source);
     std::lock_guard<std::mutex> lock(mutex_);
-    cache_[source] = panorama;
+    cache_[source] = loaded;
     recent_.push_back(source);
     while (recent_.size() > static_cast<size_t>(options_.cache_panoramas)) {
       cache_.erase(recent_.front());
@@ -128,7 +184,7 @@ std::shared_ptr<const Panorama> PanoramaSampleMaker::Get(size_t source) {
   auto it = cache_.find(source);
   if (it != cache_.end()) return it->second;
   // Evicted between loading and now (tiny cache, many threads): load a private copy.
-  return Panorama::Load(options_.sources[source].path, response_);
+  return Load(source);
 }
 
 Sample PanoramaSampleMaker::Make(int64_t index) {
@@ -136,15 +192,49 @@ Sample PanoramaSampleMaker::Make(int64_t index) {
   const size_t source = static_cast<size_t>(
       (static_cast<unsigned __int128>(index) * num_sources) / static_cast<uint64_t>(options_.samples));
   const PanoramaSource& src = options_.sources[std::min(source, num_sources - 1)];
-  std::shared_ptr<const Panorama> panorama = Get(std::min(source, num_sources - 1));
+  const Loaded loaded = Get(std::min(source, num_sources - 1));
 
   RandomStream geometry(options_.seed, RandomPurpose::kSampleGeometry, index);
-  const RotationPath path = SampleRotationPath(options_.render.path, geometry);
-  RotationRender render = RenderRotationBlur(*panorama, options_.render, path);
+  RotationPath path;
+  RotationRender render;
+  int64_t redraws = 0;
+  bool hdr = false;
+  if (loaded.photo) {
+    const Photo& photo = *loaded.photo;
+    const PinholeCamera camera = options_.render.Camera();
+    double yaw_range = 0, pitch_range = 0;
+    photo.StartRanges(camera, &yaw_range, &pitch_range);
+    auto too_small = [&](const std::string& why) {
+      return InputError(Msg() << src.path.string() << " (sample " << index << "): the photo, "
+                              << photo.width() << "x" << photo.height() << " at " << photo.fov()
+                              << " degrees, " << why << " a view of --fov " << options_.render.fov
+                              << " at --size " << camera.width << "x" << camera.height
+                              << ": use a smaller --fov or --max-angle, or check --source-fov");
+    };
+    if (yaw_range <= 0 || pitch_range <= 0) throw too_small("is too small for");
+    bool inside = false;
+    for (int draw = 0; draw < options_.max_draws && !inside; ++draw) {
+      const Eigen::Quaterniond start = QuaternionFromEuler(
+          geometry.Uniform(-yaw_range, yaw_range), geometry.Uniform(-pitch_range, pitch_range),
+          geometry.Uniform(-options_.render.path.roll_range, options_.render.path.roll_range));
+      path = SamplePathFrom(start, options_.render.path, geometry);
+      inside = PathInsidePhoto(photo, options_.render, path);
+      if (!inside) ++redraws;
+    }
+    if (!inside) {
+      throw too_small(Msg() << "kept no camera path of " << options_.max_draws
+                            << " draws inside it for");
+    }
+    render = RenderRotationBlur(photo, options_.render, path);
+    hdr = photo.hdr();
+  } else {
+    path = SampleRotationPath(options_.render.path, geometry);
+    render = RenderRotationBlur(*loaded.panorama, options_.render, path);
+    hdr = loaded.panorama->hdr();
+  }
 
   const int f = options_.render.frames;
-  const double scale =
-      ExposureScale(options_.exposure, panorama->hdr(), render.sharp[f / 2], geometry);
+  const double scale = ExposureScale(options_.exposure, hdr, render.sharp[f / 2], geometry);
   RandomStream noise(options_.seed, RandomPurpose::kSampleNoise, index);
   cv::Mat blurred = render.blurred * scale;
   AddSensorNoise(blurred, options_.exposure, noise);
@@ -169,6 +259,10 @@ Sample PanoramaSampleMaker::Make(int64_t index) {
     for (int r = 0; r < 3; ++r)
       for (int c = 0; c < 3; ++c) sample.homography.push_back(h(r, c));
   }
+  sample.trajectory.reserve(render.trajectory.size() * 4);
+  for (const auto& q : render.trajectory) {
+    sample.trajectory.insert(sample.trajectory.end(), {q.w(), q.x(), q.y(), q.z()});
+  }
 
   std::lock_guard<std::mutex> lock(mutex_);
   stats_.samples++;
@@ -178,6 +272,10 @@ Sample PanoramaSampleMaker::Make(int64_t index) {
   stats_.max_subframes = std::max(stats_.max_subframes, render.subframes);
   stats_.direct_renders += render.used_canvas ? 0 : 1;
   stats_.max_magnitude = std::max(stats_.max_magnitude, render.magnitude_degrees);
+  stats_.redraws += redraws;
+  const double chord = path.ChordDegrees();
+  const double angle = path.MagnitudeDegrees();
+  stats_.sum_straightness += angle > 1e-9 ? chord / angle : 1.0;
   return sample;
 }
 

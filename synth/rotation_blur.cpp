@@ -59,25 +59,6 @@ PinholeCamera CanvasCamera(const PinholeCamera& camera, const std::vector<Eigen:
   return canvas;
 }
 
-// The sampling map of a homography: map(x, y) = dehomogenised h * (x, y, 1), CV_32FC2. Written
-// here rather than calling cv::warpPerspective because the loop vectorises and the map then goes
-// to cv::remap with float maps, which is measurably faster per sub-frame (scripts/perf_synth.sh).
-void HomographyMap(const Eigen::Matrix3d& h, int width, int height, cv::Mat* map) {
-  map->create(height, width, CV_32FC2);
-  const float h00 = h(0, 0), h01 = h(0, 1), h02 = h(0, 2);
-  const float h10 = h(1, 0), h11 = h(1, 1), h12 = h(1, 2);
-  const float h20 = h(2, 0), h21 = h(2, 1), h22 = h(2, 2);
-  for (int y = 0; y < height; ++y) {
-    float* out = map->ptr<float>(y);
-    const float bx = h01 * y + h02, by = h11 * y + h12, bz = h21 * y + h22;
-    for (int x = 0; x < width; ++x) {
-      const float inv = 1.0f / (h20 * x + bz);
-      out[2 * x] = (h00 * x + bx) * inv;
-      out[2 * x + 1] = (h10 * x + by) * inv;
-    }
-  }
-}
-
 }  // namespace
 
 void RotationBlurOptions::Check() const {
@@ -102,20 +83,53 @@ void RotationBlurOptions::Check() const {
   }
 }
 
+namespace {
+
+// The sub-frame orientations of a path: n = SubframeCount() evenly spaced times over [0, 1].
+std::vector<Eigen::Quaterniond> Subframes(const RotationPath& path, const PinholeCamera& camera,
+                                          const RotationBlurOptions& options) {
+  const int n = SubframeCount(path, camera, options.path, options.frames);
+  BLURKIT_CHECK((n - 1) % (options.frames - 1) == 0) << n << " sub-frames for " << options.frames
+                                                       << " frames";
+  std::vector<Eigen::Quaterniond> subs(n);
+  for (int i = 0; i < n; ++i) subs[i] = path.At(n == 1 ? 0.0 : double(i) / (n - 1));
+  return subs;
+}
+
+// Averages the sub-frames that render(i, &frame) produces and keeps the sharp ones and the poses.
+template <typename RenderSubframe>
+void Accumulate(const PinholeCamera& camera, const RotationBlurOptions& options,
+                const std::vector<Eigen::Quaterniond>& subs, RenderSubframe render,
+                RotationRender* out) {
+  const int n = static_cast<int>(subs.size());
+  const int step = (n - 1) / (options.frames - 1);
+  const Eigen::Quaterniond& middle = subs[(n - 1) / 2];
+  out->subframes = n;
+  out->trajectory = subs;
+  out->blurred = cv::Mat::zeros(camera.height, camera.width, CV_32FC3);
+  cv::Mat frame;
+  for (int i = 0; i < n; ++i) {
+    render(i, &frame);
+    cv::add(out->blurred, frame, out->blurred);
+    if (i % step == 0) out->sharp.push_back(frame.clone());
+  }
+  out->blurred *= 1.0 / n;
+  for (int j = 0; j < options.frames; ++j) {
+    const Eigen::Quaterniond& q = subs[j * step];
+    out->orientations.push_back(q);
+    out->homographies.push_back(RotationHomography(camera, middle, camera, q));
+  }
+}
+
+}  // namespace
+
 RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOptions& options,
                                   const RotationPath& path) {
   const PinholeCamera camera = options.Camera();
   RotationRender out;
   out.magnitude_degrees = path.MagnitudeDegrees();
-  const int n = SubframeCount(path, camera, options.path, options.frames);
-  const int gaps = options.frames - 1;
-  BLURKIT_CHECK((n - 1) % gaps == 0) << n << " sub-frames for " << options.frames << " frames";
-  const int step = (n - 1) / gaps;
-  out.subframes = n;
-
-  std::vector<Eigen::Quaterniond> subs(n);
-  for (int i = 0; i < n; ++i) subs[i] = path.At(n == 1 ? 0.0 : double(i) / (n - 1));
-  const Eigen::Quaterniond middle = subs[(n - 1) / 2];
+  const std::vector<Eigen::Quaterniond> subs = Subframes(path, camera, options);
+  const Eigen::Quaterniond middle = subs[(subs.size() - 1) / 2];
   const int level = panorama.LevelFor(camera.PixelAngle());
 
   PinholeCamera canvas_camera{0, 0, 0, 0, 0};
@@ -127,27 +141,43 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
       out.used_canvas = true;
     }
   }
-
-  out.blurred = cv::Mat::zeros(camera.height, camera.width, CV_32FC3);
-  cv::Mat frame, map;
-  for (int i = 0; i < n; ++i) {
+  cv::Mat map;
+  Accumulate(camera, options, subs, [&](int i, cv::Mat* frame) {
     if (out.used_canvas) {
       HomographyMap(RotationHomography(camera, subs[i], canvas_camera, middle), camera.width,
                     camera.height, &map);
-      cv::remap(canvas, frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      cv::remap(canvas, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     } else {
-      frame = panorama.Render(camera, subs[i], level);
+      *frame = panorama.Render(camera, subs[i], level);
     }
-    cv::add(out.blurred, frame, out.blurred);
-    if (i % step == 0) out.sharp.push_back(frame.clone());
-  }
-  out.blurred *= 1.0 / n;
+  }, &out);
+  return out;
+}
 
-  for (int j = 0; j < options.frames; ++j) {
-    const Eigen::Quaterniond& q = subs[j * step];
-    out.orientations.push_back(q);
-    out.homographies.push_back(RotationHomography(camera, middle, camera, q));
+bool PathInsidePhoto(const Photo& photo, const RotationBlurOptions& options,
+                     const RotationPath& path) {
+  const PinholeCamera camera = options.Camera();
+  for (const auto& q : Subframes(path, camera, options)) {
+    if (!photo.Contains(camera, q)) return false;
   }
+  return true;
+}
+
+RotationRender RenderRotationBlur(const Photo& photo, const RotationBlurOptions& options,
+                                  const RotationPath& path) {
+  const PinholeCamera camera = options.Camera();
+  RotationRender out;
+  out.magnitude_degrees = path.MagnitudeDegrees();
+  const std::vector<Eigen::Quaterniond> subs = Subframes(path, camera, options);
+  const int level = photo.LevelFor(camera.PixelAngle());
+  const PinholeCamera source = photo.Camera(level);
+  const cv::Mat& image = photo.Level(level);
+  cv::Mat map;
+  Accumulate(camera, options, subs, [&](int i, cv::Mat* frame) {
+    HomographyMap(RotationHomography(camera, subs[i], source, Eigen::Quaterniond::Identity()),
+                  camera.width, camera.height, &map);
+    cv::remap(image, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  }, &out);
   return out;
 }
 

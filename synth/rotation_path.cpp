@@ -2,10 +2,159 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
+#include <fstream>
+#include <limits>
+#include <sstream>
 
 #include "blurkit/core/error.h"
+#include "blurkit/core/sha256.h"
 
 namespace blurkit::synth {
+
+std::string ToString(TrajectoryKind kind) {
+  switch (kind) {
+    case TrajectoryKind::kSlerp: return "slerp";
+    case TrajectoryKind::kShake: return "shake";
+    case TrajectoryKind::kGyro: return "gyro";
+  }
+  return "?";
+}
+
+TrajectoryKind TrajectoryKindFromString(const std::string& name) {
+  if (name == "slerp") return TrajectoryKind::kSlerp;
+  if (name == "shake") return TrajectoryKind::kShake;
+  if (name == "gyro") return TrajectoryKind::kGyro;
+  throw InputError(Msg() << "--trajectory must be slerp, shake or gyro, got '" << name << "'");
+}
+
+void ShakeOptions::Check() const {
+  auto in = [](double v, double hi) { return v >= 0 && v <= hi; };
+  if (!in(gaussian, 1000)) throw InputError(Msg() << "--shake-gaussian must be in [0, 1000], got " << gaussian);
+  if (!in(centripetal, 100)) {
+    throw InputError(Msg() << "--shake-centripetal must be in [0, 100], got " << centripetal);
+  }
+  if (!in(big_shakes, 1)) throw InputError(Msg() << "--shake-big must be in [0, 1], got " << big_shakes);
+  if (!in(anxiety, 1)) throw InputError(Msg() << "--shake-anxiety must be in [0, 1], got " << anxiety);
+  if (!in(roll, 10)) throw InputError(Msg() << "--shake-roll must be in [0, 10], got " << roll);
+  if (steps < 2 || steps > 100000) {
+    throw InputError(Msg() << "--shake-steps must be in [2, 100000], got " << steps);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gyroscope logs
+
+std::shared_ptr<const GyroLog> GyroLog::FromSamples(std::vector<double> times,
+                                                    std::vector<Eigen::Vector3d> rates,
+                                                    std::string name) {
+  BLURKIT_CHECK(times.size() == rates.size() && times.size() >= 2);
+  for (size_t i = 1; i < times.size(); ++i) BLURKIT_CHECK(times[i] > times[i - 1]) << name;
+  auto log = std::make_shared<GyroLog>();
+  log->name_ = std::move(name);
+  log->times_ = std::move(times);
+  log->rates_ = std::move(rates);
+  return log;
+}
+
+std::shared_ptr<const GyroLog> GyroLog::Load(const std::filesystem::path& file) {
+  const std::string where = file.string();
+  std::ifstream in(file);
+  if (!in) throw InputError(Msg() << where << ": cannot open the gyroscope log");
+  std::vector<double> times;
+  std::vector<Eigen::Vector3d> rates;
+  std::string line;
+  int number = 0;
+  bool seen_row = false;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#') continue;
+    std::string text = line;
+    for (char& c : text) {
+      if (c == ',' || c == ';' || c == '\t') c = ' ';
+    }
+    std::istringstream row(text);
+    std::vector<double> values;
+    std::string cell;
+    bool numeric = true;
+    while (row >> cell) {
+      char* end = nullptr;
+      const double v = std::strtod(cell.c_str(), &end);
+      if (end == cell.c_str() || *end != '\0') {
+        numeric = false;
+        break;
+      }
+      values.push_back(v);
+    }
+    if (!numeric && !seen_row && times.empty()) {
+      seen_row = true;  // the header line
+      continue;
+    }
+    seen_row = true;
+    if (!numeric || values.size() != 4) {
+      throw InputError(Msg() << where << ":" << number
+                             << ": expected 4 numbers t,wx,wy,wz (seconds, rad/s), got '" << line
+                             << "'");
+    }
+    for (double v : values) {
+      if (!std::isfinite(v)) {
+        throw InputError(Msg() << where << ":" << number << ": NaN or infinite value in '" << line << "'");
+      }
+    }
+    if (!times.empty() && !(values[0] > times.back())) {
+      throw InputError(Msg() << where << ":" << number << ": time " << values[0]
+                             << " s does not increase (previous row: " << times.back() << " s)");
+    }
+    times.push_back(values[0]);
+    rates.emplace_back(values[1], values[2], values[3]);
+  }
+  if (times.size() < 2) {
+    throw InputError(Msg() << where << ": a gyroscope log needs at least two rows t,wx,wy,wz, found "
+                           << times.size());
+  }
+  auto log = std::make_shared<GyroLog>();
+  log->name_ = file.filename().string();
+  log->sha256_ = Sha256OfFile(file);
+  log->times_ = std::move(times);
+  log->rates_ = std::move(rates);
+  return log;
+}
+
+void GyroLog::Integrate(double t0, double exposure, const Eigen::Quaterniond& start,
+                        std::vector<double>* times, std::vector<Eigen::Quaterniond>* knots) const {
+  BLURKIT_CHECK(exposure > 0 && t0 >= times_.front() && t0 + exposure <= times_.back() + 1e-9)
+      << name_ << ": window [" << t0 << ", " << t0 + exposure << "]";
+  times->assign(1, 0.0);
+  knots->assign(1, start);
+  const double t_end = std::min(t0 + exposure, times_.back());
+  // The interval [times_[j], times_[j + 1]) that holds t0.
+  size_t j = std::upper_bound(times_.begin(), times_.end(), t0) - times_.begin();
+  j = std::clamp<size_t>(j, 1, times_.size() - 1) - 1;
+  Eigen::Quaterniond q = start;
+  double now = t0;
+  while (now < t_end && j + 1 < times_.size()) {
+    const double next = std::min(times_[j + 1], t_end);
+    if (next > now) {
+      const Eigen::Vector3d w = 0.5 * (rates_[j] + rates_[j + 1]);
+      const double angle = w.norm() * (next - now);
+      if (angle > 0) q = (q * Eigen::AngleAxisd(angle, w.normalized())).normalized();
+      times->push_back((next - t0) / exposure);
+      knots->push_back(q);
+      now = next;
+    }
+    ++j;
+  }
+  times->back() = 1.0;
+  if (times->size() == 1) {  // zero-length window (cannot happen for exposure > 0)
+    times->push_back(1.0);
+    knots->push_back(q);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options and paths
 
 void RotationPathOptions::Check() const {
   if (!(max_angle >= 0 && max_angle <= 90)) {
@@ -28,40 +177,160 @@ void RotationPathOptions::Check() const {
   if (max_subframes < 3) {
     throw InputError(Msg() << "--max-subframes must be at least 3, got " << max_subframes);
   }
+  if (trajectory == TrajectoryKind::kShake) shake.Check();
+  if (trajectory == TrajectoryKind::kGyro) {
+    if (!gyro) throw InputError("--trajectory gyro needs --gyro FILE.csv (rows t,wx,wy,wz)");
+    if (!(exposure_time > 0)) {
+      throw InputError(Msg() << "--trajectory gyro needs --exposure-time S > 0 (seconds of the log "
+                                "per sample), got "
+                             << exposure_time);
+    }
+    if (exposure_time > gyro->duration()) {
+      throw InputError(Msg() << gyro->name() << ": the log covers " << gyro->duration()
+                             << " s, shorter than --exposure-time " << exposure_time << " s");
+    }
+  }
 }
 
-double RotationPath::MagnitudeDegrees() const {
-  return start.angularDistance(end) * 180.0 / M_PI;
-}
-
-RotationPath SampleRotationPath(const RotationPathOptions& options, RandomStream& rng) {
+RotationPath RotationPath::Slerp(const Eigen::Quaterniond& start, const Eigen::Quaterniond& end) {
   RotationPath path;
-  const double yaw = rng.Uniform(-180.0, 180.0);
-  const double pitch = rng.Uniform(-options.pitch_range, options.pitch_range);
-  const double roll = rng.Uniform(-options.roll_range, options.roll_range);
-  const double a = options.max_angle;
-  path.euler_delta_deg = {rng.Uniform(-a, a), rng.Uniform(-a, a), rng.Uniform(-a, a)};
-  path.start = QuaternionFromEuler(yaw, pitch, roll);
-  path.end = (path.start * QuaternionFromEuler(path.euler_delta_deg.x(), path.euler_delta_deg.y(),
-                                               path.euler_delta_deg.z()))
-                 .normalized();
+  path.times = {0.0, 1.0};
+  path.knots = {start, end};
   return path;
 }
 
+Eigen::Quaterniond RotationPath::At(double t) const {
+  BLURKIT_CHECK(knots.size() >= 2 && knots.size() == times.size());
+  if (t <= times.front()) return knots.front();
+  if (t >= times.back()) return knots.back();
+  const size_t j = std::upper_bound(times.begin(), times.end(), t) - times.begin() - 1;
+  const double s = (t - times[j]) / (times[j + 1] - times[j]);
+  return knots[j].slerp(s, knots[j + 1]);
+}
+
+double RotationPath::MagnitudeDegrees() const {
+  double angle = 0;
+  for (size_t j = 0; j + 1 < knots.size(); ++j) angle += knots[j].angularDistance(knots[j + 1]);
+  return angle * 180.0 / M_PI;
+}
+
+double RotationPath::ChordDegrees() const {
+  return start().angularDistance(end()) * 180.0 / M_PI;
+}
+
+Eigen::Quaterniond SampleStartOrientation(const RotationPathOptions& options, RandomStream& rng) {
+  const double yaw = rng.Uniform(-180.0, 180.0);
+  const double pitch = rng.Uniform(-options.pitch_range, options.pitch_range);
+  const double roll = rng.Uniform(-options.roll_range, options.roll_range);
+  return QuaternionFromEuler(yaw, pitch, roll);
+}
+
+namespace {
+
+// Boracchi & Foi's walk (createTrajectory.m), its positions x in their units (the whole walk is
+// MaxTotalLength = 60 long), lifted to rotations: step k turns the camera by angle/(steps - 1)
+// about an axis of its own frame whose yaw/pitch part follows the walk's direction and whose roll
+// part follows a smaller walk. Constant angular speed; the path's angle is exactly `angle`.
+RotationPath ShakePath(const Eigen::Quaterniond& start, double angle_deg, const ShakeOptions& o,
+                       RandomStream& rng) {
+  using Complex = std::complex<double>;
+  constexpr double kMaxTotalLength = 60.0;
+  const int steps = o.steps;
+  const double gaussian = o.fixed ? o.gaussian : o.gaussian * rng.Uniform();
+  const double centripetal = o.fixed ? o.centripetal : o.centripetal * rng.Uniform();
+  const double big_shakes = o.fixed ? o.big_shakes : o.big_shakes * rng.Uniform();
+  const double anxiety = o.fixed ? o.anxiety : o.anxiety * rng.Uniform();
+  const double init_angle = rng.Uniform(0.0, 2 * M_PI);
+  const double length = kMaxTotalLength / (steps - 1);
+  const Complex v0 = std::polar(1.0, init_angle);
+  Complex v = anxiety > 0 ? v0 * anxiety : v0 * length;
+  Complex x = 0;
+  double roll_walk = 0;  // in [-1, 1]: the roll rate as a fraction of o.roll
+  const double roll_step = 2.0 / std::sqrt(double(steps));
+
+  RotationPath path;
+  path.times.resize(steps);
+  path.knots.resize(steps);
+  path.times[0] = 0;
+  path.knots[0] = start;
+  const double step_angle = angle_deg * M_PI / 180.0 / (steps - 1);
+  for (int t = 0; t + 1 < steps; ++t) {
+    Complex next_direction = 0;
+    if (rng.Uniform() < big_shakes * anxiety) {
+      next_direction = 2.0 * v * std::exp(Complex(0, M_PI + (rng.Uniform() - 0.5)));
+    }
+    const double nr = rng.Normal(), ni = rng.Normal();
+    const Complex dv = next_direction + anxiety * (gaussian * Complex(nr, ni) - centripetal * x) * length;
+    if (std::abs(v + dv) > 0) v += dv;
+    v = v / std::abs(v) * length;
+    x += v;
+    roll_walk += roll_step * rng.Normal();
+    if (roll_walk > 1) roll_walk = 2 - roll_walk;  // reflected into [-1, 1]
+    if (roll_walk < -1) roll_walk = -2 - roll_walk;
+    roll_walk = std::clamp(roll_walk, -1.0, 1.0);
+    // The walk's real part is yaw (about the camera's y axis), its imaginary part pitch (about x).
+    const Complex direction = v / std::abs(v);
+    const Eigen::Vector3d axis =
+        Eigen::Vector3d(direction.imag(), direction.real(), o.roll * roll_walk).normalized();
+    path.knots[t + 1] = (path.knots[t] * Eigen::AngleAxisd(step_angle, axis)).normalized();
+    path.times[t + 1] = double(t + 1) / (steps - 1);
+  }
+  path.times.back() = 1.0;
+  return path;
+}
+
+}  // namespace
+
+RotationPath SamplePathFrom(const Eigen::Quaterniond& start, const RotationPathOptions& options,
+                            RandomStream& rng) {
+  if (options.trajectory == TrajectoryKind::kGyro) {
+    const GyroLog& log = *options.gyro;
+    const double t0 = log.start_time() + rng.Uniform() * (log.duration() - options.exposure_time);
+    RotationPath path;
+    log.Integrate(t0, options.exposure_time, start, &path.times, &path.knots);
+    return path;
+  }
+  const double a = options.max_angle;
+  const Eigen::Vector3d delta(rng.Uniform(-a, a), rng.Uniform(-a, a), rng.Uniform(-a, a));
+  const Eigen::Quaterniond turn = QuaternionFromEuler(delta.x(), delta.y(), delta.z());
+  RotationPath path;
+  if (options.trajectory == TrajectoryKind::kSlerp) {
+    path = RotationPath::Slerp(start, (start * turn).normalized());
+  } else {
+    const double angle = Eigen::AngleAxisd(turn).angle() * 180.0 / M_PI;
+    path = ShakePath(start, angle, options.shake, rng);
+  }
+  path.euler_delta_deg = delta;
+  return path;
+}
+
+RotationPath SampleRotationPath(const RotationPathOptions& options, RandomStream& rng) {
+  const Eigen::Quaterniond start = SampleStartOrientation(options, rng);
+  return SamplePathFrom(start, options, rng);
+}
+
 double MaxTrajectoryPixels(const RotationPath& path, const PinholeCamera& camera) {
-  // Points of a 5x5 grid (corners included) followed through 32 steps of the path, expressed in the
-  // start camera's image: the arc length of the point that moves most.
+  // Points of a 5x5 grid (corners included) followed along the path, expressed in the start
+  // camera's image: the arc length of the point that moves most. Slerp-like paths are followed in
+  // 32 steps; paths of many knots through their knots (between knots the motion is one short
+  // turn about a fixed axis).
   constexpr int kGrid = 5, kSteps = 32;
+  std::vector<Eigen::Quaterniond> cam_from_world;
+  if (path.knots.size() > kSteps + 1) {
+    for (const auto& q : path.knots) cam_from_world.push_back(q.conjugate());
+  } else {
+    for (int s = 0; s <= kSteps; ++s) cam_from_world.push_back(path.At(double(s) / kSteps).conjugate());
+  }
   double longest = 0;
   for (int gy = 0; gy < kGrid; ++gy) {
     for (int gx = 0; gx < kGrid; ++gx) {
       const double x = (camera.width - 1) * gx / double(kGrid - 1);
       const double y = (camera.height - 1) * gy / double(kGrid - 1);
-      const Eigen::Vector3d ray_world = path.start * camera.RayInCam(x, y);
+      const Eigen::Vector3d ray_world = path.start() * camera.RayInCam(x, y);
       double length = 0;
       Eigen::Vector2d previous(x, y);
-      for (int s = 1; s <= kSteps; ++s) {
-        const Eigen::Vector3d ray = path.At(double(s) / kSteps).conjugate() * ray_world;
+      for (size_t s = 1; s < cam_from_world.size(); ++s) {
+        const Eigen::Vector3d ray = cam_from_world[s] * ray_world;
         if (ray.z() <= 1e-6) return std::numeric_limits<double>::infinity();
         const Eigen::Vector2d p(camera.focal * ray.x() / ray.z() + camera.cx,
                                 camera.focal * ray.y() / ray.z() + camera.cy);

@@ -29,14 +29,14 @@ class DamagedDatasetError(OSError):
 
 
 def metadata_sha256(ids, source_files, source_hashes, indices, magnitudes, orientation=(), homography=(),
-                    source_frames=()):
+                    source_frames=(), trajectory=()):
     """The digest a schema-2 shard stores in its ``metadata_sha256`` attribute.
 
     The bytes hashed (``MetadataDigest`` in ``core/shard.cpp``): each value of ``sample_id``, then
     of ``source_file``, then of ``source_sha256``, as UTF-8 followed by one NUL byte; then
     ``sample_index`` (int64), ``blur_magnitude`` (float32), ``orientation`` and ``homography``
-    (float64) and ``source_frames`` (int64), little-endian and row-major; the columns a dataset's
-    kind lacks are empty.
+    (float64), ``source_frames`` (int64) and ``trajectory`` (float64, as stored: (n, M, 4) with its
+    zero rows), little-endian and row-major; the columns a shard lacks are empty.
 
     Returns
     -------
@@ -52,6 +52,7 @@ def metadata_sha256(ids, source_files, source_hashes, indices, magnitudes, orien
     digest.update(np.asarray(orientation, '<f8').tobytes())
     digest.update(np.asarray(homography, '<f8').tobytes())
     digest.update(np.asarray(source_frames, '<i8').tobytes())
+    digest.update(np.asarray(trajectory, '<f8').tobytes())
     return digest.hexdigest()
 
 
@@ -172,7 +173,7 @@ class _Shard:
             raise DamagedDatasetError(f'{path}: metadata columns do not hold {n} samples')
         if self.schema_version >= 2:
             optional = [f[name][:] if name in f else () for name in ('orientation', 'homography',
-                                                                      'source_frames')]
+                                                                      'source_frames', 'trajectory')]
             digest = metadata_sha256(self.ids, list(f['source_file'].asstr()[:]),
                                      list(f['source_sha256'].asstr()[:]), self.indices, self.magnitudes,
                                      *optional)
@@ -187,6 +188,20 @@ class _Shard:
             raise DamagedDatasetError(f'{path}: image datasets do not have the announced shape')
         if self.schema_version >= 2 and not (_has_fletcher32(self.blurred) and _has_fletcher32(self.sharp)):
             raise DamagedDatasetError(f'{path}: image datasets lack the Fletcher-32 checksums of schema 2')
+
+    def poses(self, i):
+        """Rotation shards: ``orientation`` (F, 4), ``homography`` (F, 3, 3) and ``trajectory``
+        (n, 4), every sub-frame's (w, x, y, z) with the zero padding removed (None in shards written
+        before blurkit stored it); an empty dict for other kinds."""
+        f = self.blurred.file
+        if 'orientation' not in f:
+            return {}
+        out = {'orientation': f['orientation'][i], 'homography': f['homography'][i], 'trajectory': None}
+        if 'trajectory' in f:
+            rows = f['trajectory'][i]
+            used = np.flatnonzero(np.any(rows != 0, axis=1))
+            out['trajectory'] = rows[:used[-1] + 1] if used.size else rows[:0]
+        return out
 
     def read(self, i):
         try:
@@ -251,13 +266,18 @@ def open_sample(path, i):
     -------
     dict
         ``blurred`` (H, W, 3) and ``sharp`` (F, H, W, 3), uint8 RGB in time order; ``sample_id``,
-        ``blur_magnitude`` and ``index``.
+        ``blur_magnitude`` and ``index``; for rotational blur also ``orientation`` (F, 4),
+        ``homography`` (F, 3, 3) and ``trajectory`` (n, 4): every sub-frame's world_from_cam
+        quaternion (w, x, y, z) in time order, the whole camera path (None for shards written before
+        it was stored).
     """
     reader = _Reader(path)
     shard, j = reader.shard_of(i)
     blurred, sharp = shard.read(j)
-    return {'blurred': blurred, 'sharp': sharp, 'sample_id': shard.ids[j],
-            'blur_magnitude': float(shard.magnitudes[j]), 'index': i}
+    out = {'blurred': blurred, 'sharp': sharp, 'sample_id': shard.ids[j],
+           'blur_magnitude': float(shard.magnitudes[j]), 'index': i}
+    out.update(shard.poses(j))
+    return out
 
 
 class ShardDataset(_DatasetBase):

@@ -139,6 +139,29 @@ class BlurkitPackageTest(unittest.TestCase):
         self.assertLess(strict['backwards']['PSNR non-middle'], 40)
         self.assertEqual(list(strict), ['backwards'])
 
+    def test_open_sample_returns_the_whole_camera_path(self):
+        out = os.path.join(self.work, 'shake')
+        subprocess.run([SYNTH, 'panorama', '--input', PANORAMA, '--samples', '4', '--size', '32', '--frames', '3',
+                        '--trajectory', 'shake', '--shard-size', '2', '--out', out, '--quiet'],
+                       check=True, capture_output=True)
+        for i in range(4):
+            s = blurkit.open_sample(out, i)  # reading checks the metadata digest, trajectory included
+            path, orientation = s['trajectory'], s['orientation']
+            self.assertEqual(path.shape[1], 4)
+            self.assertEqual((len(path) - 1) % 2, 0)
+            np.testing.assert_allclose(np.linalg.norm(path, axis=1), 1, atol=1e-12)
+            for j, k in enumerate((0, (len(path) - 1) // 2, len(path) - 1)):
+                np.testing.assert_array_equal(path[k], orientation[j])
+            # The sub-frames sample the path, so their polyline's angle is at most the path's.
+            dots = np.clip(np.abs(np.sum(path[1:] * path[:-1], axis=1)), 0, 1)
+            self.assertLessEqual(np.degrees(2 * np.arccos(dots)).sum(), s['blur_magnitude'] + 1e-3)
+        # A tampered trajectory is refused by the Python reader too.
+        shard = os.path.join(out, 'shard-00000-of-00002.h5')
+        with h5py.File(shard, 'r+') as f:
+            f['trajectory'][0, 1, 0] += 1e-3
+        with self.assertRaisesRegex(blurkit.DamagedDatasetError, 'checksum error in the per-sample metadata'):
+            blurkit.open_sample(out, 0)
+
     def test_bad_input_raises_clear_exceptions_naming_the_file(self):
         missing = os.path.join(self.work, 'no_such_dataset')
         with self.assertRaisesRegex(FileNotFoundError, 'no_such_dataset'):

@@ -6,6 +6,11 @@
 //   BM_RenderSample    one complete sample: canvas render, 31 warps, averaging, exposure, 8-bit
 //                      encoding of the blurred image and the 7 sharp frames.
 //   BM_WriteDataset    samples/s of the whole command (render + HDF5 shards) over 32 samples.
+//   BM_RenderShake     BM_RenderSample along Boracchi & Foi shake paths (2000-step walk drawn
+//                      per sample, included).
+//   BM_RenderPhoto     one complete sample from a 2048x1536 photo (60 degrees) seen at 20
+//                      degrees: path drawn, checked inside the photo, 31 homography warps of its
+//                      pyramid level, averaging and encoding.
 // Each runs under tbb::global_control with 1 and 2 threads (OpenCV's TBB backend obeys it).
 // scripts/perf_synth.sh runs this and prints the ratios.
 #include <benchmark/benchmark.h>
@@ -59,6 +64,24 @@ template <typename Work>
 void Parallel(int threads, int64_t items, Work work) {
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
   tbb::parallel_for(int64_t{0}, items, [&](int64_t i) { work(i); });
+}
+
+const Photo& BigPhoto() {
+  static std::shared_ptr<const Photo> photo = [] {
+    cv::Mat image(1536, 2048, CV_32FC3);
+    cv::randu(image, cv::Scalar::all(0.0), cv::Scalar::all(1.0));
+    cv::GaussianBlur(image, image, cv::Size(0, 0), 1.5);
+    return Photo::FromLinear(image, 60);
+  }();
+  return *photo;
+}
+
+// Encodes a render as the dataset does (blurred image and 7 sharp frames).
+void Encode(const RotationRender& r, const CameraResponse& srgb) {
+  std::vector<uint8_t> out(256 * 256 * 3 * 8);
+  EncodeToRgb8(r.blurred, 1.0, srgb, out.data());
+  for (int j = 0; j < 7; ++j) EncodeToRgb8(r.sharp[j], 1.0, srgb, out.data() + (j + 1) * 196608);
+  benchmark::DoNotOptimize(out.data());
 }
 
 void BM_RemapOnly(benchmark::State& state) {
@@ -155,9 +178,60 @@ void BM_WriteDataset(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kSamples);
 }
 
+void BM_RenderShake(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const Panorama& pano = BigPanorama();
+  RotationBlurOptions options = Options();
+  options.path.trajectory = TrajectoryKind::kShake;
+  options.path.max_angle = 6;
+  const CameraResponse srgb = CameraResponse::Srgb();
+  const int64_t samples = 2 * threads;
+  int64_t next = 0;
+  for (auto _ : state) {
+    Parallel(threads, samples, [&](int64_t i) {
+      RandomStream rng(1, RandomPurpose::kSampleGeometry, next + i);
+      const RotationRender r = RenderRotationBlur(pano, options, SampleRotationPath(options.path, rng));
+      Encode(r, srgb);
+      if (r.subframes != kSubframes) state.SkipWithError("unexpected sub-frame count");
+    });
+    next += samples;
+  }
+  state.SetItemsProcessed(state.iterations() * samples);
+}
+
+void BM_RenderPhoto(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const Photo& photo = BigPhoto();
+  RotationBlurOptions options = Options();
+  options.fov = 20;
+  options.path.max_angle = 3;
+  const CameraResponse srgb = CameraResponse::Srgb();
+  const int64_t samples = 2 * threads;
+  int64_t next = 0;
+  for (auto _ : state) {
+    Parallel(threads, samples, [&](int64_t i) {
+      RandomStream rng(1, RandomPurpose::kSampleGeometry, next + i);
+      double yaw = 0, pitch = 0;
+      photo.StartRanges(options.Camera(), &yaw, &pitch);
+      RotationPath path;
+      do {  // as the dataset does: draw until the path stays inside
+        path = SamplePathFrom(QuaternionFromEuler(rng.Uniform(-yaw, yaw), rng.Uniform(-pitch, pitch), 0),
+                              options.path, rng);
+      } while (!PathInsidePhoto(photo, options, path));
+      const RotationRender r = RenderRotationBlur(photo, options, path);
+      Encode(r, srgb);
+      if (r.subframes != kSubframes) state.SkipWithError("unexpected sub-frame count");
+    });
+    next += samples;
+  }
+  state.SetItemsProcessed(state.iterations() * samples);
+}
+
 BENCHMARK(BM_RemapOnly)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RenderSample)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WriteDataset)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RenderShake)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RenderPhoto)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

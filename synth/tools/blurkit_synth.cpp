@@ -24,7 +24,9 @@ constexpr const char* kUsage = R"(blurkit-synth: motion-blur datasets in the blu
 usage: blurkit-synth <command> [options]
 
 commands:
-  panorama            rotational blur from equirectangular panoramas (camera rotation + Slerp)
+  panorama            rotational blur from equirectangular panoramas (camera rotation + Slerp,
+                      hand shake or a gyroscope log: --trajectory)
+  photos              rotational blur from ordinary photographs (K R K^-1), the same paths
   video               dynamic blur: windows of high-speed video frames averaged in linear light
   import-pairs        released blurred/sharp pairs (GoPro_Large, RealBlur) as F = 1 datasets
   shards inspect DIR  summary of a dataset
@@ -140,46 +142,112 @@ void FinishRunOptions(const po::variables_map& vm, const std::string& out, Shard
   }
 }
 
-int PanoramaMain(int argc, char** argv) {
+// Camera path options, shared by panorama and photos: the trajectory kind and its parameters.
+// The gyro log is loaded after parsing (FinishPathOptions).
+void AddPathOptions(po::options_description& group, RotationPathOptions& p, std::string& trajectory,
+                    std::string& gyro) {
+  group.add_options()
+      ("trajectory", po::value(&trajectory)->default_value("slerp"),
+       "camera path: slerp (constant-velocity turn, the paper's), shake (Boracchi & Foi's hand-"
+       "shake walk at constant angular speed) or gyro (windows of a recorded gyroscope log)")
+      ("shake-gaussian", po::value(&p.shake.gaussian)->default_value(10.0),
+       "shake: gaussianTerm, the random change of direction; drawn per path in [0, g]")
+      ("shake-centripetal", po::value(&p.shake.centripetal)->default_value(0.7),
+       "shake: pull back towards the start; drawn per path in [0, c]")
+      ("shake-big", po::value(&p.shake.big_shakes)->default_value(0.2),
+       "shake: freqBigShakes; a near-reversal has probability big * anxiety per step; drawn in [0, b]")
+      ("shake-anxiety", po::value(&p.shake.anxiety)->default_value(0.1),
+       "shake: scales the random and centripetal terms and the big shakes; drawn per path in [0, a]")
+      ("shake-roll", po::value(&p.shake.roll)->default_value(0.2),
+       "shake: largest roll rate as a fraction of the yaw/pitch rate (a random walk; 0 = no roll)")
+      ("shake-steps", po::value(&p.shake.steps)->default_value(2000), "shake: steps of the walk")
+      ("shake-fixed", po::bool_switch(&p.shake.fixed),
+       "shake: use the four values above as they are instead of drawing each per path")
+      ("gyro", po::value(&gyro), "gyro: CSV of rows t,wx,wy,wz (seconds; rad/s about the camera's "
+       "x right, y down, z forward axes); header line allowed, irregular sampling allowed")
+      ("exposure-time", po::value(&p.exposure_time)->default_value(0.0),
+       "gyro: seconds of the log each sample integrates, from a random start");
+}
+
+void FinishPathOptions(const std::string& trajectory, const std::string& gyro,
+                       RotationPathOptions& p) {
+  p.trajectory = TrajectoryKindFromString(trajectory);
+  if (!gyro.empty()) {
+    if (p.trajectory != TrajectoryKind::kGyro) {
+      throw InputError("--gyro is given but --trajectory is not gyro");
+    }
+    p.gyro = GyroLog::Load(gyro);
+  }
+}
+
+// `panorama` and `photos`: the same options, but for the photos' field of view and start.
+int RotationMain(int argc, char** argv, bool photos) {
   PanoramaCommandOptions o;
   PanoramaDatasetOptions& d = o.dataset;
+  d.photos = photos;
   RotationBlurOptions& r = d.render;
   std::vector<std::string> inputs;
-  std::string manifest, out, size = "256", method = "canvas";
+  std::string manifest, out, size = "256", method = "canvas", trajectory, gyro;
   int64_t samples = 0;
+  const char* command = photos ? "photos" : "panorama";
 
   po::options_description input("Input");
-  input.add_options()
-      ("input,i", po::value(&inputs)->multitoken(),
-       "equirectangular panoramas (2:1): files or folders; 8-bit PNG/JPEG (decoded with --response) "
-       "or HDR OpenEXR/.hdr (linear radiance)");
+  if (photos) {
+    input.add_options()
+        ("input,i", po::value(&inputs)->multitoken(),
+         "sharp perspective photographs: files or folders; 8-bit PNG/JPEG (decoded with "
+         "--response), 16-bit PNG/TIFF or HDR OpenEXR/.hdr (linear)")
+        ("source-fov", po::value(&d.source_fov)->default_value(0.0),
+         "the photos' horizontal field of view in degrees, in (0, 180); required unless the "
+         "manifest gives each source its 'fov'");
+  } else {
+    input.add_options()
+        ("input,i", po::value(&inputs)->multitoken(),
+         "equirectangular panoramas (2:1): files or folders; 8-bit PNG/JPEG (decoded with "
+         "--response) or HDR OpenEXR/.hdr (linear radiance)");
+  }
   AddManifestOptions(input, manifest, o.split,
                      "a data manifest (data_manifests/*.json): its sources, checked against their "
                      "sha256, and its parameters as defaults");
   po::options_description geometry("Camera and rotation");
   geometry.add_options()
       ("samples,n", po::value(&samples), "number of samples (required)")
-      ("frames,F", po::value(&r.frames)->default_value(7), "sharp frames per sample, odd: first = "
-       "start of the rotation, middle, last = end")
+      ("frames,F", po::value(&r.frames)->default_value(7), "sharp frames per sample, odd, evenly "
+       "spaced in time: first = start of the exposure, middle, last = its end")
       ("size", po::value(&size)->default_value("256"), "output size, N or WxH pixels")
-      ("fov", po::value(&r.fov)->default_value(60.0), "horizontal field of view, degrees")
-      ("max-angle", po::value(&r.path.max_angle)->default_value(8.0),
-       "each Euler angle of the rotation is uniform in [-a, a] degrees")
-      ("pitch-range", po::value(&r.path.pitch_range)->default_value(30.0),
-       "initial pitch uniform in [-p, p] degrees (yaw covers the full circle)")
-      ("roll-range", po::value(&r.path.roll_range)->default_value(5.0),
-       "initial roll uniform in [-r, r] degrees")
+      ("fov", po::value(&r.fov)->default_value(photos ? 30.0 : 60.0),
+       "horizontal field of view of the output, degrees")
+      ("max-angle", po::value(&r.path.max_angle)->default_value(photos ? 4.0 : 8.0),
+       "slerp, shake: each Euler angle of the rotation is uniform in [-a, a] degrees (shake turns "
+       "by that rotation's angle)");
+  if (photos) {
+    geometry.add_options()
+        ("roll-range", po::value(&r.path.roll_range)->default_value(5.0),
+         "initial roll uniform in [-r, r] degrees (yaw and pitch: anywhere the view fits)");
+  } else {
+    geometry.add_options()
+        ("pitch-range", po::value(&r.path.pitch_range)->default_value(30.0),
+         "initial pitch uniform in [-p, p] degrees (yaw covers the full circle)")
+        ("roll-range", po::value(&r.path.roll_range)->default_value(5.0),
+         "initial roll uniform in [-r, r] degrees");
+  }
+  geometry.add_options()
       ("frames-per-degree", po::value(&r.path.frames_per_degree)->default_value(0.0),
-       "k in n = k |theta| sub-frames; 0 = auto: no pixel moves more than --max-step between "
-       "sub-frames")
+       "k in n = k |theta| sub-frames (theta: the path's angle); 0 = auto: no pixel moves more "
+       "than --max-step between sub-frames")
       ("max-step", po::value(&r.path.max_step_pixels)->default_value(0.5),
        "largest motion between consecutive sub-frames with auto k, pixels")
       ("max-subframes", po::value(&r.path.max_subframes)->default_value(512),
-       "upper bound on sub-frames per sample")
-      ("method", po::value(&method)->default_value("canvas"),
-       "canvas (render once, warp per sub-frame) or direct (sample the sphere per sub-frame)")
-      ("canvas-oversample", po::value(&r.canvas_oversample)->default_value(1.5),
-       "canvas pixels per output pixel (per axis)");
+       "upper bound on sub-frames per sample");
+  if (!photos) {
+    geometry.add_options()
+        ("method", po::value(&method)->default_value("canvas"),
+         "canvas (render once, warp per sub-frame) or direct (sample the sphere per sub-frame)")
+        ("canvas-oversample", po::value(&r.canvas_oversample)->default_value(1.5),
+         "canvas pixels per output pixel (per axis)");
+  }
+  po::options_description path("Camera path");
+  AddPathOptions(path, r.path, trajectory, gyro);
   po::options_description exposure("Exposure and noise");
   exposure.add_options()
       ("response", po::value(&d.response)->default_value("srgb"),
@@ -189,17 +257,30 @@ int PanoramaMain(int argc, char** argv) {
       ("key", po::value(&d.exposure.key)->default_value(0.18), "auto-exposure key value");
   AddNoiseOptions(exposure, d.exposure);
   po::options_description run = RunOptions(o.run, out, d.compression, &d.seed);
-  po::options_description all("blurkit-synth panorama: rotational blur from panoramas");
-  all.add(input).add(geometry).add(exposure).add(run);
+  po::options_description all(photos
+                                  ? "blurkit-synth photos: rotational blur from perspective photos"
+                                  : "blurkit-synth panorama: rotational blur from panoramas");
+  all.add(input).add(geometry).add(path).add(exposure).add(run);
 
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, all), vm);
   if (vm.count("help")) {
-    std::cout << all << "\nexample:\n  blurkit-synth panorama --manifest data_manifests/demo_panorama.json "
-                        "--split train --out runs/pano_train\n";
+    if (photos) {
+      std::cout << all << "\nexamples:\n"
+                          "  blurkit-synth photos --input /data/DIV2K_train_HR --source-fov 60 "
+                          "--samples 10000 --trajectory shake --out runs/div2k_shake\n"
+                          "  blurkit-synth photos --input photos/ --source-fov 65 --trajectory gyro "
+                          "--gyro walk.csv --exposure-time 0.05 --samples 500 --out runs/gyro\n";
+    } else {
+      std::cout << all << "\nexamples:\n"
+                          "  blurkit-synth panorama --manifest data_manifests/demo_panorama.json "
+                          "--split train --out runs/pano_train\n"
+                          "  blurkit-synth panorama --input panoramas/ --trajectory shake "
+                          "--samples 1000 --out runs/pano_shake\n";
+    }
     return 0;
   }
-  StoreManifestParams(all, vm, "panorama");
+  StoreManifestParams(all, vm, command);
   po::notify(vm);
   if (!vm.count("samples")) throw InputError("--samples is required (or a manifest that sets it)");
   FinishRunOptions(vm, out, o.run);
@@ -214,6 +295,7 @@ int PanoramaMain(int argc, char** argv) {
   } else {
     throw InputError(Msg() << "--method must be canvas or direct, got '" << method << "'");
   }
+  FinishPathOptions(trajectory, gyro, r.path);
   d.samples = samples;
   const PanoramaCommandSummary summary = RunPanorama(o);
   std::cout << FormatSummary(summary);
@@ -422,7 +504,8 @@ int main(int argc, char** argv) {
       std::cout << "blurkit-synth " << Version() << "\n";
       return 0;
     }
-    if (command == "panorama") return PanoramaMain(argc - 1, argv + 1);
+    if (command == "panorama") return RotationMain(argc - 1, argv + 1, /*photos=*/false);
+    if (command == "photos") return RotationMain(argc - 1, argv + 1, /*photos=*/true);
     if (command == "video") return VideoMain(argc - 1, argv + 1);
     if (command == "import-pairs") return ImportPairsMain(argc - 1, argv + 1);
     if (command == "shards") return ShardsMain(argc - 1, argv + 1);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -356,6 +357,62 @@ TEST_F(ShardTest, PythonH5pyReadsAShardInThreeLines) {
   EXPECT_EQ(blurred_sum, want_b);
   EXPECT_EQ(sharp_sum, want_s);
   EXPECT_EQ(id, "s1");
+}
+
+
+TEST_F(ShardTest, TrajectoriesOfDifferentLengthsRoundTripZeroPadded) {
+  // Every sub-frame's orientation, M = the longest path, zero rows after each sample's last.
+  const DatasetSpec spec = SmallSpec();
+  std::vector<Sample> written;
+  ShardWriter writer(dir_ / "t.h5", spec, 0, 3);
+  for (int i = 0; i < 3; ++i) {
+    Sample s = MakeSample(spec, i);
+    for (int k = 0; k < 3 + 4 * i; ++k) {
+      const double a = 0.01 * k;
+      s.trajectory.insert(s.trajectory.end(), {std::cos(a), 0.0, std::sin(a), 0.0});
+    }
+    written.push_back(s);
+    writer.Append(s);
+  }
+  writer.Commit();
+  ShardReader reader(dir_ / "t.h5");
+  ASSERT_TRUE(reader.has_trajectory());
+  EXPECT_EQ(reader.trajectory_lengths(), (std::vector<int64_t>{3, 7, 11}));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(reader.Read(i).trajectory, written[i].trajectory);
+  // A shard without trajectories (written before they existed) still reads, with none.
+  WriteShard(dir_ / "old.h5", spec, 0, 2);
+  ShardReader old(dir_ / "old.h5");
+  EXPECT_FALSE(old.has_trajectory());
+  EXPECT_TRUE(old.Read(1).trajectory.empty());
+  EXPECT_EQ(old.Read(1).orientation, MakeSample(spec, 1).orientation);
+}
+
+TEST_F(ShardTest, TrajectoryIsCoveredByTheMetadataDigest) {
+  const DatasetSpec spec = SmallSpec();
+  {
+    ShardWriter writer(dir_ / "t.h5", spec, 0, 1);
+    Sample s = MakeSample(spec, 0);
+    s.trajectory = {1.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5};
+    writer.Append(s);
+    writer.Commit();
+  }
+  // 0.5 as a little-endian float64 is 00 00 00 00 00 00 E0 3F; flip a bit of the first one found.
+  std::ifstream in(dir_ / "t.h5", std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  const std::vector<char> half{0, 0, 0, 0, 0, 0, char(0xE0), 0x3F};
+  auto it = std::search(bytes.begin(), bytes.end(), half.begin(), half.end());
+  ASSERT_NE(it, bytes.end());
+  it[7] ^= 0x01;
+  std::ofstream(dir_ / "t.h5", std::ios::binary).write(bytes.data(), bytes.size());
+  try {
+    ShardReader reader(dir_ / "t.h5");
+    FAIL() << "a changed trajectory was not noticed";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum error in the per-sample metadata"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

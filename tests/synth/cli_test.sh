@@ -106,5 +106,44 @@ printf 'garbage' | dd of="$work/damaged/shard-00001-of-00003.h5" bs=1 seek=5000 
 expect_error "damaged shard: verify names it" "shard-00001-of-00003.h5" "$synth" shards verify "$work/damaged"
 [ -z "$(ls "$work/x4" 2>/dev/null)" ] && pass "refused options leave no output" || fail "refused options left output"
 
+# Photos and camera paths (shake, gyro) on the real sample photos.
+photos="$root/data/samples/photos"
+phelp=$("$synth" photos --help)
+grep -q -- "--source-fov" <<<"$phelp" && grep -q -- "--trajectory" <<<"$phelp" && grep -q -- "--shake-anxiety" <<<"$phelp" \
+  && pass "photos --help lists --source-fov, --trajectory and the shake options" || fail "photos --help"
+pcommon=(photos --input "$photos" --source-fov 50 --samples 16 --size 32 --fov 20 --frames 3 --max-angle 3
+         --trajectory shake --shard-size 8 --seed 3 --quiet)
+"$synth" "${pcommon[@]}" --out "$work/ph1" --threads 1 >"$work/ph.txt" && "$synth" shards verify "$work/ph1" >/dev/null \
+  && pass "photos --trajectory shake + verify" || { fail "photos shake"; cat "$work/ph.txt"; }
+grep -q "paths redrawn because they left the photo" "$work/ph.txt" && pass "photos summary counts redraws" \
+  || { fail "photos summary"; cat "$work/ph.txt"; }
+"$synth" "${pcommon[@]}" --out "$work/ph2" --threads 2 >/dev/null
+[ "$(digests "$work/ph1")" = "$(digests "$work/ph2")" ] && pass "photos: 1 vs 2 threads, identical bytes" \
+  || fail "photos: thread count changed bytes"
+"$synth" shards inspect "$work/ph1" | grep -q "trajectory:   every sub-frame's orientation stored" \
+  && pass "inspect summarises the stored trajectories" || fail "inspect trajectory"
+"$synth" shards inspect "$work/a" | grep -q "trajectory:   every sub-frame" && pass "panorama shards store trajectories" \
+  || fail "panorama trajectory"
+{ echo "t,wx,wy,wz"; for k in $(seq 0 99); do echo "$(awk -v k=$k 'BEGIN { printf "%.3f,%.4f,%.4f,0.02", k / 100, 0.3 * sin(k / 9), 0.4 * cos(k / 7) }')"; done; } >"$work/gyro.csv"
+"$synth" panorama --input "$panos/studio.exr" --samples 8 --size 32 --frames 3 --trajectory gyro --gyro "$work/gyro.csv" \
+  --exposure-time 0.2 --quiet --out "$work/gy" >/dev/null && "$synth" shards verify "$work/gy" >/dev/null \
+  && pass "panorama --trajectory gyro + verify" || fail "panorama gyro"
+printf 't,wx,wy,wz\n0,0,0,0\n0.01,0,oops,0\n' >"$work/bad_gyro.csv"
+expect_error "malformed gyro row names file and line" "bad_gyro.csv:3: expected 4 numbers" "$synth" panorama --input "$panos/studio.exr" \
+  --samples 2 --trajectory gyro --gyro "$work/bad_gyro.csv" --exposure-time 0.01 --out "$work/x8"
+expect_error "missing gyro file" "nogyro.csv: cannot open" "$synth" panorama --input "$panos/studio.exr" \
+  --samples 2 --trajectory gyro --gyro "$work/nogyro.csv" --exposure-time 0.01 --out "$work/x8"
+expect_error "gyro log shorter than the exposure" "gyro.csv: the log covers 0.99 s, shorter than --exposure-time 2 s" \
+  "$synth" panorama --input "$panos/studio.exr" --samples 2 --trajectory gyro --gyro "$work/gyro.csv" --exposure-time 2 --out "$work/x8"
+expect_error "gyro without a log" "needs --gyro" "$synth" panorama --input "$panos/studio.exr" --samples 2 --trajectory gyro --out "$work/x8"
+expect_error "--gyro without --trajectory gyro" "--trajectory is not gyro" "$synth" panorama --input "$panos/studio.exr" \
+  --samples 2 --gyro "$work/gyro.csv" --out "$work/x8"
+expect_error "unknown trajectory" "must be slerp, shake or gyro" "$synth" panorama --input "$panos/studio.exr" --samples 2 --trajectory zigzag --out "$work/x8"
+expect_error "photo too small names it" "chelsea.png.*is too small for a view of --fov 60" "$synth" photos --input "$photos/chelsea.png" \
+  --source-fov 50 --fov 60 --samples 2 --size 32 --quiet --out "$work/x9"
+expect_error "--source-fov out of range" "--source-fov must be in (0, 180)" "$synth" photos --input "$photos" --source-fov 180 --samples 2 --out "$work/x9"
+expect_error "--source-fov missing" "field of view is unknown" "$synth" photos --input "$photos" --samples 2 --out "$work/x9"
+[ ! -e "$work/x8" ] && [ ! -e "$work/x9" ] && pass "refused photos/gyro runs leave no output" || fail "refused runs left output"
+
 echo "cli_test: $failures failure(s)"
 [ $failures -eq 0 ]

@@ -10,9 +10,8 @@ namespace blurkit::synth {
 namespace {
 
 RotationPath Path(double yaw0, double pitch0, double yaw1, double pitch1, double roll1 = 0) {
-  RotationPath path;
-  path.start = QuaternionFromEuler(yaw0, pitch0, 0);
-  path.end = QuaternionFromEuler(yaw1, pitch1, roll1);
+  RotationPath path = RotationPath::Slerp(QuaternionFromEuler(yaw0, pitch0, 0),
+                                          QuaternionFromEuler(yaw1, pitch1, roll1));
   return path;
 }
 
@@ -131,6 +130,55 @@ TEST(RotationBlur, HugeRotationFallsBackToDirectRendering) {
   EXPECT_FALSE(r.used_canvas);
   EXPECT_NEAR(r.magnitude_degrees, 150, 1e-6);
   EXPECT_LE(r.subframes, 64);
+}
+
+
+TEST(RotationBlur, BlurredImageIsTheAverageOfTheViewsAlongTheStoredPathForEveryKind) {
+  // For slerp, shake and gyro paths: the stored trajectory holds the n sub-frames at evenly
+  // spaced times (both ends included), the sharp frames are among them, and the blurred image is
+  // the mean of the views at those orientations (exactly, when each is sampled from the sphere;
+  // within the canvas warp's resampling otherwise).
+  auto pano = Panorama::FromLinear(testing::SmoothPanorama(256));
+  std::vector<double> t;
+  std::vector<Eigen::Vector3d> rates;
+  for (int k = 0; k < 100; ++k) {
+    t.push_back(0.01 * k);
+    rates.emplace_back(0.4 * std::sin(0.3 * k), 0.6 * std::cos(0.2 * k), 0.1);
+  }
+  for (TrajectoryKind kind : {TrajectoryKind::kSlerp, TrajectoryKind::kShake, TrajectoryKind::kGyro}) {
+    RotationBlurOptions options = Options(48, 60, 5);
+    options.path.trajectory = kind;
+    options.path.max_angle = 5;
+    options.path.gyro = GyroLog::FromSamples(t, rates);
+    options.path.exposure_time = 0.5;
+    RandomStream rng(9, RandomPurpose::kSampleGeometry, static_cast<uint64_t>(kind));
+    const RotationPath path = SampleRotationPath(options.path, rng);
+    for (RenderMethod method : {RenderMethod::kDirect, RenderMethod::kCanvas}) {
+      options.method = method;
+      const RotationRender r = RenderRotationBlur(*pano, options, path);
+      const int n = r.subframes;
+      ASSERT_EQ(static_cast<int>(r.trajectory.size()), n) << ToString(kind);
+      const int level = pano->LevelFor(options.Camera().PixelAngle());
+      cv::Mat mean = cv::Mat::zeros(48, 48, CV_32FC3);
+      for (int i = 0; i < n; ++i) {
+        EXPECT_LT(r.trajectory[i].angularDistance(path.At(double(i) / (n - 1))), 1e-12);
+        mean += pano->Render(options.Camera(), r.trajectory[i], level);
+      }
+      mean /= static_cast<double>(n);
+      EXPECT_LT(r.trajectory.front().angularDistance(path.start()), 1e-12);
+      EXPECT_LT(r.trajectory.back().angularDistance(path.end()), 1e-12);
+      for (int j = 0; j < 5; ++j) {
+        EXPECT_LT(r.orientations[j].angularDistance(r.trajectory[j * (n - 1) / 4]), 1e-15);
+      }
+      const double error = cv::norm(mean, r.blurred, cv::NORM_INF);
+      if (method == RenderMethod::kDirect) {
+        EXPECT_LT(error, 1e-5) << ToString(kind);
+      } else {
+        EXPECT_LT(error, 0.02) << ToString(kind);  // the canvas' second bilinear interpolation
+      }
+      EXPECT_NEAR(r.magnitude_degrees, path.MagnitudeDegrees(), 1e-12);
+    }
+  }
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 //                                             relative to the manifest file
 //     "sources_from": "samples.json",         optional: take "sources" from another manifest
 //     "sources": [{"id": "city", "kind": "panorama", "path": "panoramas/city.exr",
-//                  "sha256": "..."}, ...],
+//                  "sha256": "..."}, ...],          photos may add "fov": horizontal degrees
 //     "splits": {"train": ["city", ...], "test": [...]},
 //     "params": {"panorama": {"size": 128, ...}},       per command: flag name -> value
 //     "split_params": {"train": {"samples": 600, "seed": 1}, ...}   per split: flag name -> value
@@ -27,6 +27,7 @@ struct ManifestSource {
   std::string kind;    // "panorama", "video", "frames", ...
   std::string path;    // relative to the data root
   std::string sha256;  // expected digest, lower-case hex ("" = not checked)
+  double fov = 0;      // photos: horizontal field of view in degrees ("fov"; 0 = not given)
 };
 
 struct Manifest {

@@ -17,6 +17,11 @@
 //                                             order (w, x, y, z); conventions in synth/camera.h
 //   /homography      float64 [n, F, 3, 3]     rotation only: maps middle-frame pixel coordinates to
 //                                             frame j's (x_j ~ H_j x_mid); identity at j = F/2
+//   /trajectory      float64 [n, M, 4]        rotation only: every sub-frame's world_from_cam quaternion
+//                                             (w, x, y, z), the frame of /orientation, in time order;
+//                                             M = the shard's longest path, zero rows after a
+//                                             sample's last sub-frame. Absent in shards written
+//                                             before it existed (they still read).
 //   /source_frames   int64   [n, F]           video only: the source frame number of each sharp frame
 // Root attributes: schema_version, kind, generator, frames, height, width, first_sample, num_samples,
 // blur_magnitude_unit, params (JSON text), seed, manifest_sha256, compression (gzip level, 0 = none),
@@ -94,6 +99,8 @@ struct Sample {
   std::vector<double> orientation;     // rotation: F * 4, (w, x, y, z) world_from_cam
   std::vector<double> homography;      // rotation: F * 9, row-major, frame_j_from_middle
   std::vector<int64_t> source_frames;  // video: F
+  std::vector<double> trajectory;      // rotation: n_sub * 4, every sub-frame's (w, x, y, z);
+                                       // empty where the shard has none
 
   const uint8_t* SharpFrame(int j, const DatasetSpec& spec) const {
     return sharp.data() + static_cast<size_t>(j) * spec.height * spec.width * 3;
@@ -142,6 +149,7 @@ class ShardWriter {
   std::vector<float> magnitudes_;
   std::vector<double> orientations_, homographies_;
   std::vector<int64_t> source_frames_;
+  std::vector<std::vector<double>> trajectories_;
 };
 
 // Random access to the samples of one shard file. Thread-safe.
@@ -167,6 +175,9 @@ class ShardReader {
   const std::vector<std::string>& sample_ids() const { return ids_; }
   const std::vector<std::string>& source_files() const { return source_files_; }
   const std::vector<float>& blur_magnitudes() const { return magnitudes_; }
+  // Rotation shards: whether /trajectory is present, and each sample's sub-frame count.
+  bool has_trajectory() const { return trajectory_rows_ > 0; }
+  const std::vector<int64_t>& trajectory_lengths() const { return trajectory_lengths_; }
 
  private:
   std::filesystem::path path_;
@@ -180,6 +191,9 @@ class ShardReader {
   std::vector<float> magnitudes_;
   std::vector<double> orientations_, homographies_;
   std::vector<int64_t> source_frames_;
+  int64_t trajectory_rows_ = 0;              // M
+  std::vector<double> trajectories_;         // n * M * 4, zero-padded
+  std::vector<int64_t> trajectory_lengths_;  // per sample
 };
 
 struct ShardEntry {

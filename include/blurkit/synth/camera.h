@@ -20,6 +20,7 @@
 
 #include <Eigen/Core>
 #include <Eigen/Geometry>
+#include <opencv2/core.hpp>
 
 namespace blurkit::synth {
 
@@ -61,5 +62,9 @@ Eigen::Quaterniond QuaternionFromEuler(double yaw_deg, double pitch_deg, double 
 // that share its centre: x_to ~ K_to * R_to_from_world * R_world_from_from * K_from^-1 * x_from.
 Eigen::Matrix3d RotationHomography(const PinholeCamera& from, const Eigen::Quaterniond& world_from_from,
                                    const PinholeCamera& to, const Eigen::Quaterniond& world_from_to);
+
+// The sampling map of a homography: map(x, y) = dehomogenised h * (x, y, 1), CV_32FC2, for
+// cv::remap (h maps output pixels to source pixels).
+void HomographyMap(const Eigen::Matrix3d& h, int width, int height, cv::Mat* map);
 
 }  // namespace blurkit::synth

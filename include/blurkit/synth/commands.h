@@ -15,7 +15,7 @@
 namespace blurkit::synth {
 
 struct PanoramaCommandOptions {
-  std::vector<std::filesystem::path> inputs;  // panorama files and folders
+  std::vector<std::filesystem::path> inputs;  // panorama (or photo) files and folders
   std::filesystem::path manifest;             // or: a manifest and one of its splits
   std::string split;
   std::filesystem::path data_root;            // overrides the manifest's data root
@@ -26,10 +26,11 @@ struct PanoramaCommandOptions {
 struct PanoramaCommandSummary {
   ShardedRunSummary run;
   PanoramaSampleMaker::Stats stats;
-  size_t panoramas = 0;
+  size_t panoramas = 0;  // sources (panoramas or photos)
+  bool photos = false;
 };
 
-// `blurkit-synth panorama`.
+// `blurkit-synth panorama`, and `blurkit-synth photos` when options.dataset.photos is set.
 PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options);
 std::string FormatSummary(const PanoramaCommandSummary& summary);
 

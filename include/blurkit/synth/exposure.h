@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <string>
@@ -82,6 +83,14 @@ double ExposureScale(const ExposureOptions& options, bool hdr_source, const cv::
 // Poisson-Gaussian noise on a linear BGR float image (already scaled), drawn from `rng` pixel by
 // pixel in raster order (deterministic).
 void AddSensorNoise(cv::Mat& linear_bgr, const ExposureOptions& options, RandomStream& rng);
+
+// Reads an image file into linear BGR float (CV_32FC3): 8-bit PNG/JPEG through `response`, 16-bit
+// PNG/TIFF as linear values / 65535, OpenEXR and Radiance .hdr as linear radiance (*hdr = true;
+// NaN or infinite values are refused, naming the first; negative ones are clamped to 0). Throws
+// InputError naming the file and saying what was expected; `what` names the role ("panorama",
+// "photo") in the messages.
+cv::Mat DecodeToLinear(const std::filesystem::path& path, const CameraResponse& response,
+                       const char* what, bool* hdr);
 
 // scale * linear BGR float -> clipped -> encoded 8-bit RGB, HWC, into `rgb_out` (H*W*3 bytes).
 void EncodeToRgb8(const cv::Mat& linear_bgr, double scale, const CameraResponse& response,

@@ -1,6 +1,7 @@
-// Rotational-blur datasets from equirectangular panoramas (Argaw et al. 2021, section 3): each
-// sample takes a panorama, a random camera rotation path, renders the blurred image and its sharp
-// frames, and records the orientations, homographies and rotation magnitude.
+// Rotational-blur datasets from equirectangular panoramas (Argaw et al. 2021, section 3) or from
+// perspective photographs (`blurkit-synth photos`): each sample takes a source, a random camera
+// rotation path (slerp, shake or gyro), renders the blurred image and its sharp frames, and records
+// the orientations, homographies, path angle and every sub-frame's orientation (the trajectory).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct PanoramaSource {
   std::string name;             // file name recorded in the samples (no folders: machine-independent)
   std::filesystem::path path;
   std::string sha256;
+  double fov = 0;               // photos: horizontal field of view, degrees (0 = the run's --source-fov)
 };
 
 // Sources from command-line inputs: files, folders (their images, sorted by name). Throws
@@ -30,6 +32,8 @@ std::vector<PanoramaSource> PanoramaSourcesFromPaths(const std::vector<std::file
 
 struct PanoramaDatasetOptions {
   std::vector<PanoramaSource> sources;
+  bool photos = false;            // sources are perspective photos rather than panoramas
+  double source_fov = 0;          // photos: horizontal field of view of sources without their own
   int64_t samples = 0;
   uint64_t seed = 0;
   RotationBlurOptions render;
@@ -37,7 +41,8 @@ struct PanoramaDatasetOptions {
   std::string response = "srgb";  // decoding of 8-bit panoramas and encoding of the output
   std::string manifest_sha256;
   int compression = 0;
-  int cache_panoramas = 3;        // decoded panoramas kept in memory
+  int cache_panoramas = 3;        // decoded panoramas (or photos) kept in memory
+  int max_draws = 1000;           // photos: draws of a start and path per sample before giving up
 
   void Check() const;  // throws InputError
   // The parameters recorded in the shards (nothing machine-specific: no paths, no thread counts).
@@ -45,8 +50,11 @@ struct PanoramaDatasetOptions {
   DatasetSpec Spec() const;
 };
 
-// Makes samples; thread-safe. Sample i uses panorama floor(i * P / N), so consecutive samples
-// share a panorama and few panoramas are in memory at a time.
+// Makes samples; thread-safe. Sample i uses source floor(i * P / N), so consecutive samples
+// share a source and few sources are in memory at a time. A photo sample draws its initial
+// orientation (yaw and pitch anywhere the view fits, roll in --roll-range) and its path until
+// every sub-frame lies inside the photo; the redraws come from the sample's own random stream, so
+// they are deterministic, and are counted in the statistics.
 class PanoramaSampleMaker {
  public:
   explicit PanoramaSampleMaker(PanoramaDatasetOptions options);
@@ -59,16 +67,23 @@ class PanoramaSampleMaker {
     int min_subframes = 0, max_subframes = 0;
     int64_t direct_renders = 0;  // samples whose rotation was too large for one canvas
     double max_magnitude = 0;
+    int64_t redraws = 0;         // photos: paths drawn again because they left the photo
+    double sum_straightness = 0;  // sum over samples of chord angle / path angle (1 = great circle)
   };
   Stats stats() const;
 
  private:
-  std::shared_ptr<const Panorama> Get(size_t source);
+  struct Loaded {
+    std::shared_ptr<const Panorama> panorama;
+    std::shared_ptr<const Photo> photo;
+  };
+  Loaded Get(size_t source);
+  Loaded Load(size_t source) const;
 
   PanoramaDatasetOptions options_;
   CameraResponse response_;
   mutable std::mutex mutex_;
-  std::map<size_t, std::shared_ptr<const Panorama>> cache_;
+  std::map<size_t, Loaded> cache_;
   std::map<size_t, std::shared_ptr<std::once_flag>> loading_;
   std::vector<size_t> recent_;  // least recently used first
   Stats stats_;

@@ -1,12 +1,15 @@
 // Rendering of rotational blur: the sub-frames seen by a pinhole camera turning along a rotation
-// path inside a panorama, their average (the blurred image) and the sharp frames.
+// path inside a panorama or a photo, their average (the blurred image) and the sharp frames.
+// Sub-frames sit at n evenly spaced times of the exposure, both ends included (as in the paper,
+// the initial and final images are among those averaged); the blurred image is their mean.
 //
 // All sub-frames share one camera centre, so each is a homography of any other view. The default
 // method renders once a perspective "canvas" at the path's middle orientation, wide enough to hold
 // every sub-frame and oversampled, with the per-pixel trigonometry of the sphere done only there;
 // each sub-frame is then a perspective warp of the canvas. Rotations too large for one canvas
 // (a sub-frame looking more than ~75 degrees away from the middle) fall back to rendering every
-// sub-frame from the sphere directly.
+// sub-frame from the sphere directly. A photo needs no canvas: each sub-frame is one homography
+// of the photo (synth/photo.h).
 #pragma once
 
 #include <Eigen/Geometry>
@@ -15,6 +18,7 @@
 
 #include "blurkit/synth/camera.h"
 #include "blurkit/synth/panorama.h"
+#include "blurkit/synth/photo.h"
 #include "blurkit/synth/rotation_path.h"
 
 namespace blurkit::synth {
@@ -44,6 +48,7 @@ struct RotationRender {
   std::vector<cv::Mat> sharp;         // F linear BGR float frames (sub-frames 0, m, ..., n-1)
   std::vector<Eigen::Quaterniond> orientations;  // world_from_cam of each sharp frame
   std::vector<Eigen::Matrix3d> homographies;     // frame_j_from_middle of each sharp frame
+  std::vector<Eigen::Quaterniond> trajectory;    // world_from_cam of every sub-frame (n)
   double magnitude_degrees = 0;       // |theta|
   int subframes = 0;                  // n
   bool used_canvas = false;
@@ -51,5 +56,14 @@ struct RotationRender {
 
 RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOptions& options,
                                   const RotationPath& path);
+
+// For a photo, orientations are R_photo_from_cam. The path must stay inside the photo
+// (PathInsidePhoto); a view that leaves it would smear the photo's border pixels.
+RotationRender RenderRotationBlur(const Photo& photo, const RotationBlurOptions& options,
+                                  const RotationPath& path);
+
+// True when every sub-frame that RenderRotationBlur(photo, ...) would render lies inside the photo.
+bool PathInsidePhoto(const Photo& photo, const RotationBlurOptions& options,
+                     const RotationPath& path);
 
 }  // namespace blurkit::synth
