@@ -118,6 +118,8 @@ Json PanoramaDatasetOptions::ToJson() const {
               {"sources", source_list}};
   if (photos) {
     json.erase("pitch_range");  // photos draw yaw and pitch anywhere the view fits
+    json.erase("method");       // and need no canvas: one homography per sub-frame
+    json.erase("canvas_oversample");
     json["max_draws"] = max_draws;
   }
   return json;
@@ -214,9 +216,12 @@ Sample PanoramaSampleMaker::Make(int64_t index) {
     if (yaw_range <= 0 || pitch_range <= 0) throw too_small("is too small for");
     bool inside = false;
     for (int draw = 0; draw < options_.max_draws && !inside; ++draw) {
-      const Eigen::Quaterniond start = QuaternionFromEuler(
-          geometry.Uniform(-yaw_range, yaw_range), geometry.Uniform(-pitch_range, pitch_range),
-          geometry.Uniform(-options_.render.path.roll_range, options_.render.path.roll_range));
+      // One draw per statement: the order of function arguments' evaluation is unspecified.
+      const double yaw = geometry.Uniform(-yaw_range, yaw_range);
+      const double pitch = geometry.Uniform(-pitch_range, pitch_range);
+      const double roll =
+          geometry.Uniform(-options_.render.path.roll_range, options_.render.path.roll_range);
+      const Eigen::Quaterniond start = QuaternionFromEuler(yaw, pitch, roll);
       path = SamplePathFrom(start, options_.render.path, geometry);
       inside = PathInsidePhoto(photo, options_.render, path);
       if (!inside) ++redraws;

@@ -291,7 +291,11 @@ RotationPath SamplePathFrom(const Eigen::Quaterniond& start, const RotationPathO
     return path;
   }
   const double a = options.max_angle;
-  const Eigen::Vector3d delta(rng.Uniform(-a, a), rng.Uniform(-a, a), rng.Uniform(-a, a));
+  // One draw per statement: the order of function arguments' evaluation is unspecified.
+  const double delta_yaw = rng.Uniform(-a, a);
+  const double delta_pitch = rng.Uniform(-a, a);
+  const double delta_roll = rng.Uniform(-a, a);
+  const Eigen::Vector3d delta(delta_yaw, delta_pitch, delta_roll);
   const Eigen::Quaterniond turn = QuaternionFromEuler(delta.x(), delta.y(), delta.z());
   RotationPath path;
   if (options.trajectory == TrajectoryKind::kSlerp) {

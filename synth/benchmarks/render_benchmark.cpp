@@ -215,8 +215,9 @@ void BM_RenderPhoto(benchmark::State& state) {
       photo.StartRanges(options.Camera(), &yaw, &pitch);
       RotationPath path;
       do {  // as the dataset does: draw until the path stays inside
-        path = SamplePathFrom(QuaternionFromEuler(rng.Uniform(-yaw, yaw), rng.Uniform(-pitch, pitch), 0),
-                              options.path, rng);
+        const double start_yaw = rng.Uniform(-yaw, yaw);
+        const double start_pitch = rng.Uniform(-pitch, pitch);
+        path = SamplePathFrom(QuaternionFromEuler(start_yaw, start_pitch, 0), options.path, rng);
       } while (!PathInsidePhoto(photo, options, path));
       const RotationRender r = RenderRotationBlur(photo, options, path);
       Encode(r, srgb);

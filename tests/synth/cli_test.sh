@@ -143,6 +143,9 @@ expect_error "photo too small names it" "chelsea.png.*is too small for a view of
   --source-fov 50 --fov 60 --samples 2 --size 32 --quiet --out "$work/x9"
 expect_error "--source-fov out of range" "--source-fov must be in (0, 180)" "$synth" photos --input "$photos" --source-fov 180 --samples 2 --out "$work/x9"
 expect_error "--source-fov missing" "field of view is unknown" "$synth" photos --input "$photos" --samples 2 --out "$work/x9"
+"$synth" photos --manifest "$root/data_manifests/demo_photos.json" --split test --samples 6 --shard-size 3 --quiet \
+  --out "$work/phm" >/dev/null && "$synth" shards inspect "$work/phm" | grep -q "rocket.jpg: 6 samples" \
+  && pass "photos from a manifest (sources checked against their sha256)" || fail "photos --manifest"
 [ ! -e "$work/x8" ] && [ ! -e "$work/x9" ] && pass "refused photos/gyro runs leave no output" || fail "refused runs left output"
 
 echo "cli_test: $failures failure(s)"

@@ -165,9 +165,14 @@ TEST_F(TrainerTest, ValidationStartsAtTheBlurredInputFloor) {
 }
 
 TEST_F(TrainerTest, OverfitsATinyBatch) {
-  // One batch of 4, seen over and over, no augmentation. The unet's loss falls by an order of
-  // magnitude (about 20 s on one core); the motion model, six times slower per step, by 5x in 300
-  // steps (measured: 6.2x).
+  // One batch of 4, seen over and over, no augmentation: the loss must fall by a large factor
+  // (mean of the first 5 steps over the mean of the last 5). A model that does not learn, or whose
+  // gradients are wrong, stays near 1x. How far it falls depends on the floating-point path, which
+  // differs between CPUs as much as between seeds, so the bounds are half the smallest fall of 8
+  // runs (seeds 0-3 x 1 and 2 threads) measured on the development machine (Intel, Debian 12):
+  //   unet   (1200 steps): 9.21x to 11.66x  -> bound 4x   (margin 2.3x)
+  //   motion  (300 steps): 4.67x to  6.34x  -> bound 2.5x (margin 1.9x)
+  // An AMD EPYC machine's motion run (seed 0) fell 4.66x, inside that spread.
   testing::WriteMovingSquares(root_ / "tiny", 4, 3, 32, 5);
   for (const std::string kind : {"unet", "motion"}) {
     TrainOptions o = Options("overfit_" + kind);
@@ -188,8 +193,8 @@ TEST_F(TrainerTest, OverfitsATinyBatch) {
       first += losses[k];
       last += losses[losses.size() - 1 - k];
     }
-    EXPECT_LT(last, first / (kind == "unet" ? 10 : 5))
-        << kind << ": from " << first / 5 << " to " << last / 5;
+    EXPECT_LT(last, first / (kind == "unet" ? 4.0 : 2.5))
+        << kind << ": from " << first / 5 << " to " << last / 5 << " (" << first / last << "x)";
   }
 }
 
