@@ -10,6 +10,7 @@
 #include <set>
 
 #include "blurkit/core/error.h"
+#include "blurkit/core/stop_signal.h"
 #include "blurkit/core/progress.h"
 
 namespace blurkit::bench {
@@ -108,6 +109,11 @@ ScoreRun ScoreMethod(const fs::path& ground_truth, const PredictionSource& predi
   Progress progress("score " + run.method, n, "samples", options.progress);
   const size_t image = static_cast<size_t>(spec.height) * spec.width * 3;
   tbb::parallel_for(int64_t{0}, n, [&](int64_t i) {
+    if (StopRequested()) {
+      throw Interrupted(Msg() << "stopped by " << StopSignalName()
+                              << " while scoring; nothing was written (run the command again)",
+                        StopSignalNumber());
+    }
     const Sample gt = reader.Read(i);
     auto predicted = predictions.Frames(gt, spec);
     if (!predicted) {

@@ -38,12 +38,19 @@ fs::path TemporaryPathFor(const fs::path& final_path) {
 bool IsTemporaryPath(const fs::path& path) { return path.extension() == ".tmp"; }
 
 void CommitTemporaryFile(const fs::path& temporary, const fs::path& final_path) {
-  FsyncPath(temporary, false);
   std::error_code ec;
+  try {
+    FsyncPath(temporary, false);
+  } catch (const IoError&) {
+    fs::remove(temporary, ec);  // a failed commit leaves nothing of its own behind
+    throw;
+  }
   fs::rename(temporary, final_path, ec);
   if (ec) {
+    const std::string why = ec.message();
+    fs::remove(temporary, ec);
     throw IoError(Msg() << "cannot rename " << temporary.string() << " to " << final_path.string()
-                        << ": " << ec.message());
+                        << ": " << why);
   }
   fs::path folder = final_path.parent_path();
   FsyncPath(folder.empty() ? fs::path(".") : folder, true);

@@ -19,16 +19,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Runs the writer; on failure removes the output folder when this run created it, so that bad
-// input found half-way leaves nothing behind. A folder holding an earlier run is left for resuming.
+// Runs the writer. Bad input found half-way (InputError) removes the output folder when this run
+// created it, so that nothing is left behind; a folder that held an earlier run is left for
+// resuming. A system failure (IoError: a full disk, a read-only folder) or a stop on SIGINT or
+// SIGTERM keeps every completed shard and the index that lists them: the same command continues.
 ShardedRunSummary WriteOrClean(const ShardedRunOptions& run, const DatasetSpec& spec,
                                const SampleFactory& factory) {
   std::error_code ec;
   const bool fresh = !fs::exists(run.out, ec) || (fs::is_directory(run.out, ec) && fs::is_empty(run.out, ec));
   try {
     return WriteShardedDataset(run, spec, factory);
-  } catch (...) {
+  } catch (const InputError&) {
     if (fresh) fs::remove_all(run.out, ec);
+    throw;
+  } catch (const IoError&) {
+    // Nothing completed in a folder this run created: nothing to keep.
+    bool any_shard = false;
+    for (const auto& entry : fs::directory_iterator(run.out, ec)) {
+      any_shard = any_shard || (entry.path().extension() == ".h5" && !IsTemporaryPath(entry.path()));
+    }
+    if (fresh && !any_shard) fs::remove_all(run.out, ec);
     throw;
   }
 }
@@ -325,7 +335,9 @@ std::vector<fs::path> ExportStrips(const fs::path& folder, int count, const fs::
     place(sample.blurred.data(), 0);
     for (int j = 0; j < spec.frames; ++j) place(sample.SharpFrame(j, spec), j + 1);
     const fs::path file = out / (sample.id + ".png");
-    if (!cv::imwrite(file.string(), strip)) throw IoError(Msg() << file.string() << ": cannot write");
+    std::vector<uchar> png;
+    if (!cv::imencode(".png", strip, png)) throw IoError(Msg() << file.string() << ": cannot encode");
+    WriteFileAtomic(file, std::string(png.begin(), png.end()));  // never a half-written strip
     written.push_back(file);
   }
   return written;

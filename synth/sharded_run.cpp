@@ -14,6 +14,7 @@
 #include "blurkit/core/error.h"
 #include "blurkit/core/progress.h"
 #include "blurkit/core/sha256.h"
+#include "blurkit/core/stop_signal.h"
 
 namespace blurkit::synth {
 namespace fs = std::filesystem;
@@ -158,60 +159,78 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
 
   Progress progress("synth " + options.out.filename().string(), pending_samples, "samples",
                     options.progress);
-  if (!pending.empty()) {
-    const int threads =
-        options.threads > 0 ? options.threads : tbb::info::default_concurrency();
-    tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
-    size_t next_shard = 0;
-    int64_t next_in_shard = 0;
-    std::unique_ptr<ShardWriter> writer;
-    int64_t writer_shard = -1;
-    tbb::parallel_pipeline(
-        static_cast<size_t>(2 * threads + 2),
-        tbb::make_filter<void, int64_t>(
-            tbb::filter_mode::serial_in_order,
-            [&](tbb::flow_control& control_flow) -> int64_t {
-              if (next_shard >= pending.size()) {
-                control_flow.stop();
-                return 0;
-              }
-              const int64_t s = pending[next_shard];
-              const int64_t index_of_sample = first_of(s) + next_in_shard;
-              if (++next_in_shard == count_of(s)) {
-                ++next_shard;
-                next_in_shard = 0;
-              }
-              return index_of_sample;
-            }) &
-            tbb::make_filter<int64_t, std::shared_ptr<Sample>>(
-                tbb::filter_mode::parallel,
-                [&](int64_t i) { return std::make_shared<Sample>(make_sample(i)); }) &
-            tbb::make_filter<std::shared_ptr<Sample>, void>(
-                tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Sample> sample) {
-                  const int64_t s = sample->index / options.shard_size;
-                  if (!writer) {
-                    writer_shard = s;
-                    writer = std::make_unique<ShardWriter>(options.out / ShardFileName(s, total),
-                                                           spec, first_of(s), count_of(s));
-                  }
-                  BLURKIT_CHECK(s == writer_shard);
-                  writer->Append(*sample);
-                  sample.reset();
-                  ++summary.samples_written;
-                  progress.Advance();
-                  if (writer->count() == count_of(s)) {
-                    writer->Commit();
-                    const fs::path file = writer->final_path();
-                    writer.reset();
-                    index.shards.push_back(DescribeShard(file, s, first_of(s), count_of(s)));
-                    std::sort(index.shards.begin(), index.shards.end(),
-                              [](const ShardEntry& a, const ShardEntry& b) {
-                                return a.shard < b.shard;
-                              });
-                    index.Save(index_path);
-                    ++summary.shards_written;
-                  }
-                }));
+  // What a failure or a stop leaves: every committed shard and the index that lists them; the
+  // shard being written is removed with its writer. The message says how far the run got.
+  auto how_far = [&] {
+    return std::string(Msg() << index.shards.size() << " of " << summary.shards_owned
+                             << " shards are complete in " << options.out.string() << " and kept");
+  };
+  try {
+    if (!pending.empty()) {
+      const int threads =
+          options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+      tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
+      size_t next_shard = 0;
+      int64_t next_in_shard = 0;
+      std::unique_ptr<ShardWriter> writer;
+      int64_t writer_shard = -1;
+      tbb::parallel_pipeline(
+          static_cast<size_t>(2 * threads + 2),
+          tbb::make_filter<void, int64_t>(
+              tbb::filter_mode::serial_in_order,
+              [&](tbb::flow_control& control_flow) -> int64_t {
+                if (next_shard >= pending.size() || StopRequested()) {
+                  control_flow.stop();
+                  return 0;
+                }
+                const int64_t s = pending[next_shard];
+                const int64_t index_of_sample = first_of(s) + next_in_shard;
+                if (++next_in_shard == count_of(s)) {
+                  ++next_shard;
+                  next_in_shard = 0;
+                }
+                return index_of_sample;
+              }) &
+              tbb::make_filter<int64_t, std::shared_ptr<Sample>>(
+                  tbb::filter_mode::parallel,
+                  [&](int64_t i) { return std::make_shared<Sample>(make_sample(i)); }) &
+              tbb::make_filter<std::shared_ptr<Sample>, void>(
+                  tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Sample> sample) {
+                    const int64_t s = sample->index / options.shard_size;
+                    if (!writer) {
+                      writer_shard = s;
+                      writer = std::make_unique<ShardWriter>(options.out / ShardFileName(s, total),
+                                                             spec, first_of(s), count_of(s));
+                    }
+                    BLURKIT_CHECK(s == writer_shard);
+                    writer->Append(*sample);
+                    sample.reset();
+                    ++summary.samples_written;
+                    progress.Advance();
+                    if (writer->count() == count_of(s)) {
+                      writer->Commit();
+                      const fs::path file = writer->final_path();
+                      writer.reset();
+                      index.shards.push_back(DescribeShard(file, s, first_of(s), count_of(s)));
+                      std::sort(index.shards.begin(), index.shards.end(),
+                                [](const ShardEntry& a, const ShardEntry& b) {
+                                  return a.shard < b.shard;
+                                });
+                      index.Save(index_path);
+                      ++summary.shards_written;
+                    }
+                  }));
+    }
+  } catch (const IoError& e) {
+    throw IoError(Msg() << e.what() << "\n" << how_far()
+                        << "; the same command continues the run once the cause (a full disk?) is "
+                           "fixed");
+  }
+  if (StopRequested()) {
+    progress.Finish();
+    throw Interrupted(Msg() << "stopped by " << StopSignalName() << ": " << how_far()
+                            << "; the same command continues the run",
+                      StopSignalNumber());
   }
   progress.Finish();
   index.complete = true;

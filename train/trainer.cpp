@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "blurkit/core/frame_metrics.h"
 #include "blurkit/core/progress.h"
 #include "blurkit/core/sha256.h"
+#include "blurkit/core/stop_signal.h"
 #include "blurkit/core/version.h"
 #include "blurkit/train/distributed.h"
 
@@ -94,14 +96,12 @@ void SaveCheckpoint(const fs::path& file, FrameModelImpl& model, torch::optim::O
   json["model"] = Json::parse(meta.model.ToJson());
   json["generator"] = TrainerGenerator();
   archive.write("meta", c10::IValue(json.dump()));
-  const fs::path temporary = TemporaryPathFor(file);
-  try {
-    archive.save_to(temporary.string());
-  } catch (const c10::Error& e) {
-    fs::remove(temporary);
-    throw IoError(Msg() << temporary.string() << ": cannot write the checkpoint");
-  }
-  CommitTemporaryFile(temporary, file);
+  // Serialised in memory, then written beside the last good checkpoint and renamed over it.
+  // LibTorch's own file writer cannot fail cleanly: on a full disk its destructor throws again
+  // and the process aborts (std::terminate), leaving a half-written file.
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  WriteFileAtomic(file, std::move(bytes).str());
 }
 
 Json ReadMeta(torch::serialize::InputArchive& archive, const fs::path& file) {
@@ -487,6 +487,7 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
                     options.progress && main_rank);
   if (options.max_minutes > 0) progress.SetTimeBudget(60 * options.max_minutes);
   const int64_t first_step = step;
+  bool signalled = false;
   double agreed_seconds = 0;  // data-parallel: the ranks' mean elapsed time at the last step
   *started = true;
   if (step < total) loader.StartEpoch(step / per_epoch, step % per_epoch);
@@ -518,14 +519,19 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
     // rank, so that all stop at the same step.
     bool budget = (options.max_minutes > 0 && seconds >= 60 * options.max_minutes) ||
                   (options.stop_after > 0 && step - first_step >= options.stop_after);
+    // SIGINT/SIGTERM (InstallStopHandlers): stop after this step, as for a budget; data-parallel
+    // ranks agree on it below, so they all stop at the same step.
+    signalled = StopRequested();
     Tensor logged = torch::stack({terms.total.detach(), terms.photometric.detach(),
                                   terms.consistency.detach(), terms.penalty.detach()})
                         .to(torch::kCPU, torch::kFloat64);
     if (group) {
-      Tensor shared = group->Sum(torch::cat({logged, torch::tensor({budget ? 1.0 : 0.0, seconds}, torch::kFloat64)}));
+      Tensor shared = group->Sum(torch::cat(
+          {logged, torch::tensor({budget ? 1.0 : 0.0, seconds, signalled ? 1.0 : 0.0}, torch::kFloat64)}));
       logged = shared.narrow(0, 0, 4) / world;
       budget = shared[4].item<double>() > 0;
       agreed_seconds = shared[5].item<double>() / world;
+      signalled = shared[6].item<double>() > 0;
     }
     const double loss = logged[0].item<double>();
     summary.last_loss = loss;
@@ -545,6 +551,10 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
     }
     if (step % validate_every == 0) validate(step);
     if (step % per_epoch == 0 && step < total && !budget) loader.StartEpoch(step / per_epoch, 0);
+    if (signalled) {
+      summary.stopped_by_signal = StopSignalNumber() ? StopSignalNumber() : SIGTERM;
+      break;
+    }
     if (budget) {
       summary.stopped_by_budget = true;
       break;
@@ -553,7 +563,7 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
   progress.Finish();
   if (main_rank) log.flush();
   save(step);
-  if (validation && step % validate_every != 0) validate(step);
+  if (validation && step % validate_every != 0 && !signalled) validate(step);
   summary.steps = step;
   summary.seconds = elapsed();
   summary.samples_per_second =
@@ -616,6 +626,12 @@ PredictSummary Predict(const PredictOptions& options) {
     const std::string name = ShardFileName(s, shards);
     ShardWriter writer(options.out / name, spec, first, count);
     for (int64_t i = first; i < first + count; ++i) {
+      if (StopRequested()) {
+        throw Interrupted(Msg() << "stopped by " << StopSignalName() << " after " << i << " of "
+                                << data.size() << " samples; the output folder is removed: run "
+                                                  "the command again",
+                          StopSignalNumber());
+      }
       const Sample sample = data.Read(i);
       Sample p;
       p.index = i;

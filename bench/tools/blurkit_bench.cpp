@@ -6,6 +6,7 @@
 
 #include "blurkit/bench/commands.h"
 #include "blurkit/core/error.h"
+#include "blurkit/core/stop_signal.h"
 #include "blurkit/core/version.h"
 
 namespace po = boost::program_options;
@@ -70,6 +71,7 @@ int ScoreMain(int argc, char** argv) {
   o.score.order = ParseOrderRule(order);
   o.score.progress = !vm.count("quiet");
   o.baseline = !vm.count("no-baseline");
+  InstallStopHandlers();  // SIGINT/SIGTERM: stop, remove the report folder, exit 128 + signal
   const ScoreCommandResult result = RunScore(o);
   std::cout << result.markdown << "\nreport: " << result.report.string() << "\n";
   return 0;
@@ -96,6 +98,7 @@ int MatrixMain(int argc, char** argv) {
   o.config = config;
   o.out = out;
   o.progress = !vm.count("quiet");
+  InstallStopHandlers();
   const MatrixCommandResult result = RunMatrix(o);
   std::cout << result.matrix.ToMarkdown() << "\nreport: " << result.report.string() << "\n";
   return 0;
@@ -122,6 +125,9 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << command << ": " << e.what() << " (see 'blurkit-bench " << command
               << " --help')\n";
     return 2;
+  } catch (const Interrupted& e) {
+    std::cerr << "blurkit-bench: " << e.what() << "\n";
+    return 128 + e.signal();
   } catch (const Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -8,6 +8,7 @@
 
 #include "blurkit/core/error.h"
 #include "blurkit/core/manifest.h"
+#include "blurkit/core/stop_signal.h"
 #include "blurkit/core/version.h"
 #include "blurkit/synth/commands.h"
 #include "blurkit/synth/sharded_run.h"
@@ -127,6 +128,8 @@ void AddNoiseOptions(po::options_description& group, ExposureOptions& e) {
 // scheduler (a Slurm job array, or RANK/WORLD_SIZE) when --shard-index/--num-shards are not given.
 void FinishRunOptions(const po::variables_map& vm, const std::string& out, ShardedRunOptions& run) {
   if (out.empty()) throw InputError("--out is required");
+  // SIGINT/SIGTERM: finish no more samples, keep the completed shards, exit 128 + signal.
+  InstallStopHandlers();
   run.out = out;
   run.progress = !vm.count("quiet");
   if (!vm["shard-index"].defaulted() || !vm["num-shards"].defaulted()) return;
@@ -515,6 +518,9 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << command << ": " << e.what() << " (see 'blurkit-synth " << command
               << " --help')\n";
     return 2;
+  } catch (const Interrupted& e) {
+    std::cerr << "blurkit-synth: " << e.what() << "\n";
+    return 128 + e.signal();
   } catch (const Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -2,12 +2,14 @@
 // prediction datasets for blurkit-bench, measures models, and restores users' own photos.
 #include <boost/program_options.hpp>
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
 #include <string>
 
 #include "blurkit/core/error.h"
+#include "blurkit/core/stop_signal.h"
 #include "blurkit/core/version.h"
 #include "blurkit/train/distributed.h"
 #include "blurkit/train/trainer.h"
@@ -125,8 +127,18 @@ int TrainMain(int argc, char** argv) {
   o.loader.flips = !vm.count("no-flips");
   o.loader.time_reversal = !vm.count("no-time-reversal");
   o.progress = !vm.count("quiet");
+  InstallStopHandlers();  // SIGINT/SIGTERM: finish the step, checkpoint, exit 128 + signal
   const TrainSummary s = Train(o);
-  if (s.world_size > 1 && ParseLaunchEnvironment(CurrentEnvironment()).rank != 0) return 0;
+  const bool main_rank = s.world_size == 1 || ParseLaunchEnvironment(CurrentEnvironment()).rank == 0;
+  if (s.stopped_by_signal) {
+    if (main_rank) {
+      std::cerr << "blurkit-train: stopped by " << (s.stopped_by_signal == SIGINT ? "SIGINT" : "SIGTERM")
+                << " after step " << s.steps << "; " << s.checkpoint.string()
+                << " holds it: the same command with --resume continues the run\n";
+    }
+    return 128 + s.stopped_by_signal;
+  }
+  if (!main_rank) return 0;
   std::cout << "trained " << s.steps - s.resumed_from << " steps"
             << (s.resumed_from ? " (resumed at step " + std::to_string(s.resumed_from) + ")" : "")
             << " in " << s.seconds << " s, " << s.samples_per_second << " samples/s; last loss "
@@ -170,6 +182,7 @@ int PredictMain(int argc, char** argv) {
   o.data = data;
   o.out = out;
   o.progress = !vm.count("quiet");
+  InstallStopHandlers();  // SIGINT/SIGTERM: stop, remove the output folder, exit 128 + signal
   const PredictSummary s = Predict(o);
   std::cout << "predicted " << s.samples << " samples in " << s.seconds << " s: " << out << "\n";
   return 0;
@@ -252,6 +265,9 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << command << ": " << e.what() << " (see 'blurkit-train " << command
               << " --help')\n";
     return 2;
+  } catch (const Interrupted& e) {
+    std::cerr << "blurkit-train: " << e.what() << "\n";
+    return 128 + e.signal();
   } catch (const Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

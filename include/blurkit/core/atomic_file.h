@@ -13,7 +13,7 @@ std::filesystem::path TemporaryPathFor(const std::filesystem::path& final_path);
 bool IsTemporaryPath(const std::filesystem::path& path);
 
 // fsync()s the file `temporary`, renames it to `final_path` and fsync()s the folder.
-// Throws IoError naming both paths on failure.
+// Throws IoError naming both paths on failure, after removing `temporary`.
 void CommitTemporaryFile(const std::filesystem::path& temporary,
                          const std::filesystem::path& final_path);
 

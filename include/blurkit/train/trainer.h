@@ -69,6 +69,7 @@ struct TrainSummary {
   ValidationResult validation;
   std::filesystem::path checkpoint;
   bool stopped_by_budget = false;
+  int stopped_by_signal = 0;      // SIGINT or SIGTERM: stopped after a step and checkpointed
   int world_size = 1;             // processes that trained together (torchrun, srun)
   int64_t parameters_digest = 0;  // FNV-1a of the final parameters, equal on every rank
   double gradient_seconds = 0;    // time spent averaging gradients across the ranks
