@@ -318,6 +318,13 @@ std::vector<fs::path> ExportStrips(const fs::path& folder, int count, const fs::
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw IoError(Msg() << out.string() << ": cannot create the folder: " << ec.message());
+  // Strips half-written by an export that was killed (their temporary files) go.
+  for (const auto& entry : fs::directory_iterator(out, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (IsTemporaryPath(entry.path()) && name.find(".png.") != std::string::npos) {
+      fs::remove(entry.path(), ec);
+    }
+  }
   const int n = static_cast<int>(std::min<int64_t>(count, reader.size()));
   constexpr int kGap = 4;
   std::vector<fs::path> written;

@@ -1,11 +1,12 @@
 """Faults lose no work: every long command is hit by faults and must keep what it finished.
 
-Commands: blurkit-synth panorama, photos, video and import-pairs; blurkit-train train and predict;
-blurkit-bench score. Faults:
+Commands: blurkit-synth panorama, photos, video, import-pairs and shards export (strips);
+blurkit-train train and predict; blurkit-bench score and matrix. Faults:
   disk-full-P   the output lies on a tmpfs of P% of what a run that never failed writes (two sizes
                 per command, so the disk fills at different points; train: of one checkpoint, so
                 that none or one fits); after the failure the tmpfs is remounted larger
-  sigterm       SIGTERM at a seeded random point of the run (a fraction of a reference run's time)
+  sigterm       SIGTERM a seeded random time after the command is seen at work (its first shard,
+                its first log lines, its output folder)
   sigkill       SIGKILL likewise
   read-only     the output folder lies on a read-only tmpfs; afterwards it is remounted writable
   input-gone    (synth) the input is removed a seeded random time after the start, then restored
@@ -15,6 +16,7 @@ After each fault the test checks:
     a train run keeps a checkpoint once it has written one;
   - nothing looks complete that is not: a synth folder's index.json says complete only when every
     shard is there; predict leaves no index.json, bench no report.html, unless they finished;
+    export leaves no strip that is not whole;
   - after a clean failure or stop, none of the command's temporary files (*.tmp) is left;
   - the same command, rerun once the fault is gone (train with --resume), ends with the bytes of a
     run that never failed (train: the predictions of its final checkpoint).
@@ -104,13 +106,33 @@ def size_kib(folder):
     return sum(os.path.getsize(os.path.join(d, n)) for d, _, names in os.walk(folder) for n in names) // 1024
 
 
-def run_with_signal(args, sig, delay):
+def run_with_signal(args, sig, delay, ready=lambda: True):
+    """Starts a command, waits until ready() says it is at work (so that machine speed and a cold
+    start do not decide whether the fault lands), then `delay` seconds more, and signals it."""
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + TIMEOUT
+    while p.poll() is None and not ready() and time.monotonic() < deadline:
+        time.sleep(0.005)
     time.sleep(delay)
     if p.poll() is None:
         p.send_signal(sig)
     out, err = p.communicate(timeout=TIMEOUT)
     return p.returncode, err
+
+
+def first_shard_written(folder):
+    return lambda: os.path.isdir(folder) and any(n.startswith('shard-') and n.endswith('.h5')
+                                                 for n in os.listdir(folder))
+
+
+def log_lines(path, count):
+    def ready():
+        try:
+            with open(path) as f:
+                return sum(1 for _ in f) > count
+        except OSError:
+            return False
+    return ready
 
 
 # --- Inputs ----------------------------------------------------------------------------------
@@ -124,9 +146,9 @@ gopro = os.path.join(inputs, 'GOPRO_Large', 'test', 'GOPR0384_11_00')
 noise = np.random.default_rng(1)
 for d in ('blur_gamma', 'sharp'):
     os.makedirs(os.path.join(gopro, d))
-for f in range(40):
+for f in range(120):
     for d in ('blur_gamma', 'sharp'):
-        image = (noise.random((48, 64, 3)) * 255).astype(np.uint8)
+        image = (noise.random((96, 128, 3)) * 255).astype(np.uint8)
         cv2.imwrite(os.path.join(gopro, d, f'{f:06d}.png'), image)
 
 SYNTH_COMMANDS = {
@@ -201,7 +223,7 @@ def synth_case(command, fault, reference, seconds, kib):
     try:
         if fault in ('sigterm', 'sigkill'):
             sig = signal.SIGTERM if fault == 'sigterm' else signal.SIGKILL
-            code, err = run_with_signal(make(out), sig, rng.uniform(0.4, 0.8) * seconds)
+            code, err = run_with_signal(make(out), sig, rng.uniform(0.0, 0.1), first_shard_written(out))
             ok = code in (0, 128 + sig, -sig)
         elif fault == 'input-gone':
             moved = source + '.away'
@@ -275,7 +297,8 @@ def train_case(fault, reference, seconds, checkpoint_kib):
     try:
         if fault in ('sigterm', 'sigkill'):
             sig = signal.SIGTERM if fault == 'sigterm' else signal.SIGKILL
-            code, err = run_with_signal(train_command(out), sig, rng.uniform(0.5, 0.85) * seconds)
+            code, err = run_with_signal(train_command(out), sig, rng.uniform(0.0, 0.3),
+                                        log_lines(os.path.join(out, 'train_log.csv'), 2))
             ok = code in (0, 128 + sig, -sig)
             if fault == 'sigterm' and code == 128 + sig and '--resume continues' not in err:
                 problems.append(f'train / sigterm: does not say how to resume: {err[-300:]}')
@@ -289,7 +312,7 @@ def train_case(fault, reference, seconds, checkpoint_kib):
         lost = 0
         if code != 0 and os.path.exists(os.path.join(out, 'train_log.csv')):
             steps = sum(1 for _ in open(os.path.join(out, 'train_log.csv'))) - 1
-            if steps >= 5 and not os.path.exists(checkpoint):
+            if steps >= 20 and not os.path.exists(checkpoint):  # --checkpoint-every 20
                 lost = 1  # a run that had checkpointed lost its checkpoint
         partial = os.path.isdir(out) and any(n.endswith('.tmp') for n in os.listdir(out)) and fault != 'sigkill'
         if mounted:
@@ -323,8 +346,12 @@ def output_case(command, fault, make, complete_marker, reference, seconds, kib):
     else:
         os.makedirs(mnt)
     try:
-        if fault == 'sigkill':
-            code, err = run_with_signal(make(out), signal.SIGKILL, rng.uniform(0.5, 0.85) * seconds)
+        if fault in ('sigkill', 'sigterm'):
+            sig = signal.SIGTERM if fault == 'sigterm' else signal.SIGKILL
+            code, err = run_with_signal(make(out), sig, rng.uniform(0.0, 0.2) * seconds,
+                                        lambda: os.path.isdir(out))
+            if fault == 'sigterm' and code not in (0, 128 + sig):
+                problems.append(f'{command} / sigterm: no clean stop (exit {code}): {err[-300:]}')
         else:
             r = run(make(out))
             code, err = r.returncode, r.stderr
@@ -350,13 +377,49 @@ def output_case(command, fault, make, complete_marker, reference, seconds, kib):
             umount(mnt)
 
 
+def export_case(fault, make, reference, seconds, kib):
+    case = os.path.join(work, f'export_{fault}_{rng.randrange(10 ** 6)}')
+    mnt = os.path.join(case, 'mnt')
+    out = os.path.join(mnt, 'strips')
+    mounted = fault.startswith('disk-full')
+    if mounted:
+        mount(mnt, max(64, int(kib * int(fault.split('-')[-1]) / 100)))
+    else:
+        os.makedirs(mnt)
+    try:
+        if fault == 'sigkill':
+            code, err = run_with_signal(make(out), signal.SIGKILL, rng.uniform(0.3, 0.6) * seconds,
+                                        lambda: os.path.isdir(out))
+        else:
+            r = run(make(out))
+            code, err = r.returncode, r.stderr
+            if code == 1 and 'error:' not in err:
+                problems.append(f'shards export / {fault}: failed without a clear error: {err[-300:]}')
+        partial = False
+        for name in (os.listdir(out) if os.path.isdir(out) else []):
+            if name.endswith('.png') and sha(os.path.join(out, name)) != reference.get(name):
+                partial = True  # a strip that looks written but is not the whole strip
+            if name.endswith('.tmp') and fault != 'sigkill':
+                partial = True
+        if mounted:
+            remount(mnt, 262144)
+        r = run(make(out))
+        identical = r.returncode == 0 and {n: sha(os.path.join(out, n)) for n in os.listdir(out)} == reference
+        if not identical:
+            problems.append(f'shards export / {fault}: rerun failed or differs: {r.stderr[-300:]}')
+        record('shards export', fault, code, identical, 0, partial)
+    finally:
+        if mounted:
+            umount(mnt)
+
+
 def main():
     global train_data, test_data
     mountable = can_mount()
     if not mountable:
         print('fault_test: cannot mount a tmpfs here (not root?): disk-full and read-only faults are '
               'not run')
-    faults = ['sigterm', 'sigkill', 'input-gone'] + (['disk-full-30', 'disk-full-70', 'read-only']
+    faults = ['sigterm', 'sigkill'] * 2 + ['input-gone'] + (['disk-full-30', 'disk-full-70', 'read-only']
                                                       if mountable else [])
     # Synth: a reference run per command, then each fault.
     for command, (make, _) in SYNTH_COMMANDS.items():
@@ -377,7 +440,7 @@ def main():
     ref_pred = os.path.join(work, 'ref_pred')
     run(predict(os.path.join(ref_run, 'checkpoint.pt'), ref_pred))
     reference_pixels = prediction_pixels(ref_pred)
-    for fault in ['sigterm', 'sigkill'] + (['disk-full-75', 'disk-full-150'] if mountable else []):
+    for fault in ['sigterm', 'sigkill'] * 2 + (['disk-full-75', 'disk-full-150'] if mountable else []):
         train_case(fault, reference_pixels, train_seconds, checkpoint_kib)
 
     # predict and bench score on a larger test set, so that faults land while they work.
@@ -394,13 +457,39 @@ def main():
     ref_score = os.path.join(work, 'ref_score')
     score_seconds = timed(make_score(ref_score))
     ref_table = open(os.path.join(ref_score, 'per_sample.csv')).read()
+    config = os.path.join(work, 'matrix.json')
+    json.dump({'test_sets': {'panorama': big_test},
+               'methods': [{'name': 'unet', 'trained_on': 'panorama', 'predictions': {'panorama': ref_big}},
+                           {'name': 'blurred-input', 'predictions': {'panorama': 'blurred-input'}}]},
+              open(config, 'w'))
+    make_matrix = lambda out: [BENCH, 'matrix', '--config', config, '--out', out, '--quiet']
+    ref_matrix = os.path.join(work, 'ref_matrix')
+    matrix_seconds = timed(make_matrix(ref_matrix))
+    ref_matrix_json = open(os.path.join(ref_matrix, 'matrix.json')).read()
+    make_export = lambda out: [SYNTH, 'shards', 'export', big_test, '--count', '120', '--out', out]
+    ref_export = os.path.join(work, 'ref_export')
+    export_seconds = timed(make_export(ref_export))
+    ref_export_digests = {n: sha(os.path.join(ref_export, n)) for n in os.listdir(ref_export)}
     output_faults = ['sigkill'] + (['disk-full-30', 'disk-full-70'] if mountable else [])
     for fault in output_faults:
+        if fault == 'sigkill':  # SIGTERM too for the commands that stop cleanly on it
+            for name, make, marker, ref, secs, kib in (
+                    ('train predict', make_predict, 'index.json', lambda out: digests(out) == ref_big_digests,
+                     predict_seconds, size_kib(ref_big)),
+                    ('bench score', make_score, 'report.html',
+                     lambda out: open(os.path.join(out, 'per_sample.csv')).read() == ref_table, score_seconds,
+                     size_kib(ref_score))):
+                output_case(name, 'sigterm', make, marker, ref, secs, kib)
         output_case('train predict', fault, make_predict, 'index.json', lambda out: digests(out) == ref_big_digests,
                     predict_seconds, size_kib(ref_big))
         output_case('bench score', fault, make_score, 'report.html',
                     lambda out: open(os.path.join(out, 'per_sample.csv')).read() == ref_table,
                     score_seconds, size_kib(ref_score))
+        output_case('bench matrix', fault, make_matrix, 'report.html',
+                    lambda out: open(os.path.join(out, 'matrix.json')).read() == ref_matrix_json,
+                    matrix_seconds, size_kib(ref_matrix))
+        # Strips: each file is written whole or not at all, so a partial set holds no broken one.
+        export_case(fault, make_export, ref_export_digests, export_seconds, size_kib(ref_export))
 
     print(f'{"command":<20} {"fault":<15} {"runs":>4} {"hit":>4} {"resumed identical":>18} {"work lost":>10} '
           f'{"partial left":>13}  exit status')
