@@ -155,13 +155,13 @@ void AddPathOptions(po::options_description& group, RotationPathOptions& p, std:
        "shake walk at constant angular speed) or gyro (windows of a recorded gyroscope log)")
       ("shake-gaussian", po::value(&p.shake.gaussian)->default_value(10.0),
        "shake: gaussianTerm, the random change of direction; drawn per path in [0, g]")
-      ("shake-centripetal", po::value(&p.shake.centripetal)->default_value(0.7),
+      ("shake-centripetal", po::value(&p.shake.centripetal)->default_value(0.7, "0.7"),
        "shake: pull back towards the start; drawn per path in [0, c]")
-      ("shake-big", po::value(&p.shake.big_shakes)->default_value(0.2),
+      ("shake-big", po::value(&p.shake.big_shakes)->default_value(0.2, "0.2"),
        "shake: freqBigShakes; a near-reversal has probability big * anxiety per step; drawn in [0, b]")
-      ("shake-anxiety", po::value(&p.shake.anxiety)->default_value(0.1),
+      ("shake-anxiety", po::value(&p.shake.anxiety)->default_value(0.1, "0.1"),
        "shake: scales the random and centripetal terms and the big shakes; drawn per path in [0, a]")
-      ("shake-roll", po::value(&p.shake.roll)->default_value(0.2),
+      ("shake-roll", po::value(&p.shake.roll)->default_value(0.2, "0.2"),
        "shake: largest roll rate as a fraction of the yaw/pitch rate (a random walk; 0 = no roll)")
       ("shake-steps", po::value(&p.shake.steps)->default_value(2000), "shake: steps of the walk")
       ("shake-fixed", po::bool_switch(&p.shake.fixed),
@@ -200,7 +200,7 @@ int RotationMain(int argc, char** argv, bool photos) {
         ("input,i", po::value(&inputs)->multitoken(),
          "sharp perspective photographs: files or folders; 8-bit PNG/JPEG (decoded with "
          "--response), 16-bit PNG/TIFF or HDR OpenEXR/.hdr (linear)")
-        ("source-fov", po::value(&d.source_fov)->default_value(0.0),
+        ("source-fov", po::value(&d.source_fov),
          "the photos' horizontal field of view in degrees, in (0, 180); required unless the "
          "manifest gives each source its 'fov'");
   } else {
@@ -257,7 +257,7 @@ int RotationMain(int argc, char** argv, bool photos) {
        "camera response: srgb, gamma, gamma:<g>, linear, or a file of 256 values")
       ("exposure", po::value(&d.exposure.exposure)->default_value("auto"),
        "auto (HDR: log-average luminance -> --key) or stops (scale 2^EV)")
-      ("key", po::value(&d.exposure.key)->default_value(0.18), "auto-exposure key value");
+      ("key", po::value(&d.exposure.key)->default_value(0.18, "0.18"), "auto-exposure key value");
   AddNoiseOptions(exposure, d.exposure);
   po::options_description run = RunOptions(o.run, out, d.compression, &d.seed);
   po::options_description all(photos
