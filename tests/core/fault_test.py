@@ -9,7 +9,7 @@ blurkit-train train and predict; blurkit-bench score and matrix. Faults:
                 its first log lines, its output folder)
   sigkill       SIGKILL likewise
   read-only     the output folder lies on a read-only tmpfs; afterwards it is remounted writable
-  input-gone    (synth) the input is removed a seeded random time after the start, then restored
+  input-gone    (synth, train) the input is removed while the command reads it, then restored
 After each fault the test checks:
   - the command ended with a clear error (exit 1) or a clean stop (128 + signal), or finished;
   - no completed work was lost: every shard that the output's index lists is intact (sha256), and
@@ -289,9 +289,12 @@ def train_case(fault, reference, seconds, checkpoint_kib):
     case = os.path.join(work, f'train_{fault}_{rng.randrange(10 ** 6)}')
     mnt = os.path.join(case, 'mnt')
     out = os.path.join(mnt, 'run')
-    mounted = fault.startswith('disk-full')
-    if mounted:
+    mounted = fault.startswith('disk-full') or fault == 'read-only'
+    moved = None
+    if fault.startswith('disk-full'):
         mount(mnt, max(64, int(checkpoint_kib * int(fault.split('-')[-1]) / 100)))
+    elif fault == 'read-only':
+        mount(mnt, 4096, read_only=True)
     else:
         os.makedirs(mnt)
     try:
@@ -302,6 +305,19 @@ def train_case(fault, reference, seconds, checkpoint_kib):
             ok = code in (0, 128 + sig, -sig)
             if fault == 'sigterm' and code == 128 + sig and '--resume continues' not in err:
                 problems.append(f'train / sigterm: does not say how to resume: {err[-300:]}')
+        elif fault == 'input-gone':
+            # The training data disappears while the run reads it (shards open lazily).
+            p = subprocess.Popen(train_command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            ready = log_lines(os.path.join(out, 'train_log.csv'), 2)
+            while p.poll() is None and not ready():
+                time.sleep(0.005)
+            moved = train_data + '.away'
+            os.rename(train_data, moved)
+            _, err = p.communicate(timeout=TIMEOUT)
+            code = p.returncode
+            ok = code in (0, 1)
+            os.rename(moved, train_data)
+            moved = None
         else:
             r = run(train_command(out))
             code, err = r.returncode, r.stderr
@@ -331,6 +347,8 @@ def train_case(fault, reference, seconds, checkpoint_kib):
             problems.append(f'train / {fault}: predictions after the resumed run differ (max {diff} levels)')
         record('train', fault, code, identical, lost, partial)
     finally:
+        if moved:
+            os.rename(moved, train_data)
         if mounted:
             umount(mnt)
 
@@ -340,9 +358,11 @@ def output_case(command, fault, make, complete_marker, reference, seconds, kib):
     case = os.path.join(work, f'{command.replace(" ", "_")}_{fault}_{rng.randrange(10 ** 6)}')
     mnt = os.path.join(case, 'mnt')
     out = os.path.join(mnt, 'out')
-    mounted = fault.startswith('disk-full')
-    if mounted:
+    mounted = fault.startswith('disk-full') or fault == 'read-only'
+    if fault.startswith('disk-full'):
         mount(mnt, max(64, int(kib * int(fault.split('-')[-1]) / 100)))
+    elif fault == 'read-only':
+        mount(mnt, 4096, read_only=True)
     else:
         os.makedirs(mnt)
     try:
@@ -381,9 +401,11 @@ def export_case(fault, make, reference, seconds, kib):
     case = os.path.join(work, f'export_{fault}_{rng.randrange(10 ** 6)}')
     mnt = os.path.join(case, 'mnt')
     out = os.path.join(mnt, 'strips')
-    mounted = fault.startswith('disk-full')
-    if mounted:
+    mounted = fault.startswith('disk-full') or fault == 'read-only'
+    if fault.startswith('disk-full'):
         mount(mnt, max(64, int(kib * int(fault.split('-')[-1]) / 100)))
+    elif fault == 'read-only':
+        mount(mnt, 4096, read_only=True)
     else:
         os.makedirs(mnt)
     try:
@@ -440,7 +462,8 @@ def main():
     ref_pred = os.path.join(work, 'ref_pred')
     run(predict(os.path.join(ref_run, 'checkpoint.pt'), ref_pred))
     reference_pixels = prediction_pixels(ref_pred)
-    for fault in ['sigterm', 'sigkill'] * 2 + (['disk-full-75', 'disk-full-150'] if mountable else []):
+    for fault in ['sigterm', 'sigkill'] * 2 + ['input-gone'] + (['disk-full-75', 'disk-full-150', 'read-only']
+                                                                 if mountable else []):
         train_case(fault, reference_pixels, train_seconds, checkpoint_kib)
 
     # predict and bench score on a larger test set, so that faults land while they work.
@@ -470,7 +493,7 @@ def main():
     ref_export = os.path.join(work, 'ref_export')
     export_seconds = timed(make_export(ref_export))
     ref_export_digests = {n: sha(os.path.join(ref_export, n)) for n in os.listdir(ref_export)}
-    output_faults = ['sigkill'] + (['disk-full-30', 'disk-full-70'] if mountable else [])
+    output_faults = ['sigkill'] + (['disk-full-30', 'disk-full-70', 'read-only'] if mountable else [])
     for fault in output_faults:
         if fault == 'sigkill':  # SIGTERM too for the commands that stop cleanly on it
             for name, make, marker, ref, secs, kib in (
