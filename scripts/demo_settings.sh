@@ -5,7 +5,7 @@
 # Adam at 1e-3 halved at 50% and 75% of the run, and the order-invariant photometric loss: a blurred
 # image is the same played backwards, so with the plain loss the initial and final frames are
 # ambiguous and the model learns their average, the blurred image (scripts/ablations.sh measures it:
-# README, "What limits learning"). Budgets are in steps, so that the demo's results repeat to the
+# docs/results.md, "What limits learning"). Budgets are in steps, so that the demo's results repeat to the
 # bit on any machine; they are sized for about 10 minutes of training on the 2-core development
 # machine.
 demo_panorama_train=(--width 8 --crop 64 --batch 8 --lr 1e-3 --schedule paper --order-invariant)

@@ -3,7 +3,7 @@
 # (torchrun) with 1 thread each, the same global batch (8) and the demo's model (motion, width 8,
 # 64x64 crops); samples/s of each and the share of the 2-process run spent in the gradient
 # all-reduce (blurkit-train measures it). Also prints the gradient size of the demo's model and of
-# the paper's (width 32), from which README.md ("On a cluster") estimates the communication per
+# the paper's (width 32), from which docs/cluster.md estimates the communication per
 # step on GPUs.
 # Usage: scripts/perf_distributed.sh [BUILD_DIR] [STEPS]   (needs scripts/fetch_samples.sh)
 set -euo pipefail

@@ -82,7 +82,7 @@ int MatrixMain(int argc, char** argv) {
   std::string config, out;
   po::options_description d("blurkit-bench matrix");
   d.add_options()
-      ("config,c", po::value(&config)->required(), "JSON config (see README: blurkit-bench)")
+      ("config,c", po::value(&config)->required(), "JSON config (see docs/bench.md)")
       ("out,o", po::value(&out)->required(), "report folder")
       ("allow-missing", po::bool_switch(&o.allow_missing), "score what has predictions")
       ("threads,j", po::value(&o.threads)->default_value(0), "threads, 0 = all cores")

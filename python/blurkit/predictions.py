@@ -11,7 +11,7 @@ baseline. This module writes the first with h5py and numpy (Debian: python3-h5py
 
 The ids of a ground-truth dataset: [open_sample(path, i)['sample_id'] ...] or, faster, the
 ``sample_id`` column of each shard (f['sample_id'].asstr()[:] with h5py).
-The layout is the one README.md documents (schema version 2: Fletcher-32 checksums on the pixel
+The layout is the one docs/shards.md documents (schema version 2: Fletcher-32 checksums on the pixel
 chunks, HDF5's 1.10 file format, and a sha256 of the metadata columns; see include/blurkit/core/shard.h).
 """
 import hashlib

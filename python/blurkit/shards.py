@@ -1,7 +1,7 @@
 """Reading blurkit's shard datasets: the index, single samples, and a PyTorch ``Dataset``.
 
 A dataset is a folder of HDF5 shards and ``index.json``; ``include/blurkit/core/shard.h`` and the
-project's README ("The shard format") describe it. Every read here checks what it reads, as the C++
+project's docs/shards.md describe it. Every read here checks what it reads, as the C++
 reader does: the shard sizes against ``index.json`` when a dataset is opened, each shard's
 attributes and metadata checksum when it is first used, and each sample's Fletcher-32 checksum
 (HDF5 checks it) when it is read. Shards of schema 1, written before checksums, still read.

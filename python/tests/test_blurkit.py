@@ -197,9 +197,9 @@ class BlurkitPackageTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, 'crop'):
             blurkit.ShardDataset(self.gt, crop=64)
 
-    def test_the_readmes_training_loop_runs_as_written(self):
-        readme = open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read()
-        section = readme[readme.index('## From Python'):]
+    def test_the_python_guides_training_loop_runs_as_written(self):
+        guide = open(os.path.join(ROOT, 'docs', 'python.md'), encoding='utf-8').read()
+        section = guide[guide.index('## From Python'):]
         code = section[section.index('```python\n') + 10:]
         code = code[:code.index('```')]
         out = os.path.join(self.work, 'readme_run')

@@ -353,7 +353,7 @@ int VideoMain(int argc, char** argv) {
       ("frames,F", po::value(&d.frames)->default_value(7), "F: sharp frames per sample, odd, "
        "3 <= F <= N, evenly spaced (first and last frame of the window included)")
       ("interpolate", po::value(&d.interpolate)->default_value(1), "K: insert K-1 flow-interpolated "
-       "frames between neighbours first (slow sources; see README for what it can and cannot fix)")
+       "frames between neighbours first (slow sources; see docs/synth.md for what it can and cannot fix)")
       ("clip-range", po::value(&range)->default_value("0:1"), "B:E: use frames [round(B n), "
        "round(E n)) of each clip of n frames (e.g. 0:0.7 for training, 0.7:1 for testing)")
       ("crop", po::value(&crop)->default_value("full"), "full frames, or random crops of N or WxH "

@@ -333,7 +333,7 @@ TEST_F(ShardTest, NonHdf5FileIsAClearError) {
 }
 
 TEST_F(ShardTest, PythonH5pyReadsAShardInThreeLines) {
-  // The README promises this; Debian's python3-h5py is installed by scripts/setup.sh.
+  // docs/shards.md promises this; Debian's python3-h5py is installed by scripts/setup.sh.
   const DatasetSpec spec = SmallSpec();
   WriteShard(dir_ / "py.h5", spec, 0, 2);
   const Sample expected = MakeSample(spec, 1);

@@ -113,7 +113,7 @@ int TrainMain(int argc, char** argv) {
   if (vm.count("help")) {
     std::cout << d << "\nexample:\n  blurkit-train train --data runs/demo/panorama_train --val "
                       "runs/demo/panorama_test --out runs/motion --width 8 --max-minutes 4\n"
-                      "\ndata-parallel (--batch is per process; see README, \"On a cluster\"):\n"
+                      "\ndata-parallel (--batch is per process; see docs/cluster.md):\n"
                       "  torchrun --no_python --nproc_per_node 2 blurkit-train train ...\n"
                       "  srun --ntasks 8 blurkit-train train ...     (inside a Slurm job)\n";
     return 0;
