@@ -32,7 +32,7 @@ def metadata_sha256(ids, source_files, source_hashes, indices, magnitudes, orien
                     source_frames=(), trajectory=()):
     """The digest a schema-2 shard stores in its ``metadata_sha256`` attribute.
 
-    The bytes hashed (``MetadataDigest`` in ``core/shard.cpp``): each value of ``sample_id``, then
+    The bytes hashed (``MetadataDigest`` in ``core/shard_checksums.cpp``): each value of ``sample_id``, then
     of ``source_file``, then of ``source_sha256``, as UTF-8 followed by one NUL byte; then
     ``sample_index`` (int64), ``blur_magnitude`` (float32), ``orientation`` and ``homography``
     (float64), ``source_frames`` (int64) and ``trajectory`` (float64, as stored: (n, M, 4) with its

@@ -368,8 +368,11 @@ def output_case(command, fault, make, complete_marker, reference, seconds, kib):
     try:
         if fault in ('sigkill', 'sigterm'):
             sig = signal.SIGTERM if fault == 'sigterm' else signal.SIGKILL
-            code, err = run_with_signal(make(out), sig, rng.uniform(0.0, 0.2) * seconds,
-                                        lambda: os.path.isdir(out))
+            # As soon as it writes (predict: its first shard file; bench: its report folder),
+            # and a few milliseconds more: the work left is far longer on any machine.
+            at_work = ((lambda: os.path.isdir(out) and any(n.startswith('shard-') for n in os.listdir(out)))
+                       if command == 'train predict' else (lambda: os.path.isdir(out)))
+            code, err = run_with_signal(make(out), sig, rng.uniform(0.0, 0.05), at_work)
             if fault == 'sigterm' and code not in (0, 128 + sig):
                 problems.append(f'{command} / sigterm: no clean stop (exit {code}): {err[-300:]}')
         else:
@@ -410,8 +413,9 @@ def export_case(fault, make, reference, seconds, kib):
         os.makedirs(mnt)
     try:
         if fault == 'sigkill':
-            code, err = run_with_signal(make(out), signal.SIGKILL, rng.uniform(0.3, 0.6) * seconds,
-                                        lambda: os.path.isdir(out))
+            code, err = run_with_signal(make(out), signal.SIGKILL, rng.uniform(0.0, 0.05),
+                                        lambda: os.path.isdir(out) and any(n.endswith('.png')
+                                                                           for n in os.listdir(out)))
         else:
             r = run(make(out))
             code, err = r.returncode, r.stderr
@@ -489,7 +493,7 @@ def main():
     ref_matrix = os.path.join(work, 'ref_matrix')
     matrix_seconds = timed(make_matrix(ref_matrix))
     ref_matrix_json = open(os.path.join(ref_matrix, 'matrix.json')).read()
-    make_export = lambda out: [SYNTH, 'shards', 'export', big_test, '--count', '120', '--out', out]
+    make_export = lambda out: [SYNTH, 'shards', 'export', big_test, '--count', '192', '--out', out]
     ref_export = os.path.join(work, 'ref_export')
     export_seconds = timed(make_export(ref_export))
     ref_export_digests = {n: sha(os.path.join(ref_export, n)) for n in os.listdir(ref_export)}
@@ -521,12 +525,20 @@ def main():
               f'{" ".join(map(str, codes))}')
     total = [sum(v[i] for v in table.values()) for i in range(5)]
     print(f'{"all":<20} {"":<15} {total[0]:>4} {total[1]:>4} {total[2]:>18} {total[3]:>10} {total[4]:>13}')
-    # Every fault must have stopped most of its runs: one that lands after the command finished
-    # tests nothing.
+    # A fault that lands after the command finished tests nothing. A full disk and a read-only
+    # folder always land; a signal is timed, so on a loaded machine one may come too late: those
+    # are counted, and most of them must land.
+    signal_runs = signal_hits = 0
     for (command, fault), (runs, hit, *_) in table.items():
-        if fault != 'input-gone' and hit < runs:
-            problems.append(f'{command} / {fault}: the fault missed {runs - hit} of {runs} runs (the '
-                            'command finished first)')
+        if fault.startswith('disk-full') or fault == 'read-only':
+            if hit < runs:
+                problems.append(f'{command} / {fault}: the fault missed {runs - hit} of {runs} runs')
+        elif fault in ('sigterm', 'sigkill'):
+            signal_runs += runs
+            signal_hits += hit
+    print(f'fault_test: {signal_hits} of {signal_runs} signals landed while the command worked')
+    if signal_hits < 0.75 * signal_runs:
+        problems.append(f'only {signal_hits} of {signal_runs} signals landed while the command worked')
     for p in problems:
         print('FAIL', p)
     print(f'fault_test: {len(problems)} problem(s)')

@@ -33,8 +33,9 @@
 //   - The file uses HDF5's 1.10 format (library version bounds v110), whose superblock, object
 //     headers (and so the attributes) and chunk indexes carry their own checksums.
 //   - metadata_sha256 is the sha256 of the per-sample metadata columns, which HDF5 stores without
-//     a checksum (variable-length strings live in its global heap); see MetadataDigest in shard.cpp
-//     for the exact byte layout, which python/blurkit's metadata_sha256 reproduces.
+//     a checksum (variable-length strings live in its global heap); see MetadataDigest in
+//     core/shard_checksums.cpp for the exact byte layout, which python/blurkit's
+//     metadata_sha256 reproduces.
 // Schema 1 shards (written before checksums) still read; `blurkit-synth shards inspect` says they
 // carry no checksums. index.json (schema 2) also records each shard's size in bytes, so readers
 // refuse a truncated or replaced shard before any work.
