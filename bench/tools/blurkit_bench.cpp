@@ -7,6 +7,7 @@
 #include "blurkit/bench/commands.h"
 #include "blurkit/core/error.h"
 #include "blurkit/core/stop_signal.h"
+#include "blurkit/core/tool_main.h"
 #include "blurkit/core/version.h"
 
 namespace po = boost::program_options;
@@ -107,32 +108,5 @@ int MatrixMain(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
-  }
-  const std::string command = argv[1];
-  try {
-    if (command == "--version") {
-      std::cout << "blurkit-bench " << Version() << "\n";
-      return 0;
-    }
-    if (command == "score") return ScoreMain(argc - 1, argv + 1);
-    if (command == "matrix") return MatrixMain(argc - 1, argv + 1);
-    std::cerr << "error: unknown command '" << command << "'\n\n" << kUsage;
-    return 2;
-  } catch (const po::error& e) {
-    std::cerr << "error: " << command << ": " << e.what() << " (see 'blurkit-bench " << command
-              << " --help')\n";
-    return 2;
-  } catch (const Interrupted& e) {
-    std::cerr << "blurkit-bench: " << e.what() << "\n";
-    return 128 + e.signal();
-  } catch (const Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
+  return RunTool("blurkit-bench", kUsage, {{"score", ScoreMain}, {"matrix", MatrixMain}}, argc, argv);
 }

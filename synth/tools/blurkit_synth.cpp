@@ -9,6 +9,7 @@
 #include "blurkit/core/error.h"
 #include "blurkit/core/manifest.h"
 #include "blurkit/core/stop_signal.h"
+#include "blurkit/core/tool_main.h"
 #include "blurkit/core/version.h"
 #include "blurkit/synth/commands.h"
 #include "blurkit/synth/sharded_run.h"
@@ -497,35 +498,11 @@ int ShardsMain(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
-  }
-  const std::string command = argv[1];
-  try {
-    if (command == "--version") {
-      std::cout << "blurkit-synth " << Version() << "\n";
-      return 0;
-    }
-    if (command == "panorama") return RotationMain(argc - 1, argv + 1, /*photos=*/false);
-    if (command == "photos") return RotationMain(argc - 1, argv + 1, /*photos=*/true);
-    if (command == "video") return VideoMain(argc - 1, argv + 1);
-    if (command == "import-pairs") return ImportPairsMain(argc - 1, argv + 1);
-    if (command == "shards") return ShardsMain(argc - 1, argv + 1);
-    std::cerr << "error: unknown command '" << command << "'\n\n" << kUsage;
-    return 2;
-  } catch (const po::error& e) {
-    std::cerr << "error: " << command << ": " << e.what() << " (see 'blurkit-synth " << command
-              << " --help')\n";
-    return 2;
-  } catch (const Interrupted& e) {
-    std::cerr << "blurkit-synth: " << e.what() << "\n";
-    return 128 + e.signal();
-  } catch (const Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
+  return RunTool("blurkit-synth", kUsage,
+                 {{"panorama", [](int n, char** a) { return RotationMain(n, a, /*photos=*/false); }},
+                  {"photos", [](int n, char** a) { return RotationMain(n, a, /*photos=*/true); }},
+                  {"video", VideoMain},
+                  {"import-pairs", ImportPairsMain},
+                  {"shards", ShardsMain}},
+                 argc, argv);
 }

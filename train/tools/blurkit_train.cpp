@@ -10,6 +10,7 @@
 
 #include "blurkit/core/error.h"
 #include "blurkit/core/stop_signal.h"
+#include "blurkit/core/tool_main.h"
 #include "blurkit/core/version.h"
 #include "blurkit/train/distributed.h"
 #include "blurkit/train/trainer.h"
@@ -245,37 +246,15 @@ int RestoreMain(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
-  }
-  const std::string command = argv[1];
-  try {
-    if (command == "--version") {
-      std::cout << "blurkit-train " << Version() << "\n";
-      return 0;
+  // LibTorch's errors carry a backtrace in what(); the message alone is what a user needs.
+  auto describe = [](const std::exception& e) -> std::string {
+    if (const auto* torch_error = dynamic_cast<const c10::Error*>(&e)) {
+      return "LibTorch: " + std::string(torch_error->what_without_backtrace());
     }
-    if (command == "train") return TrainMain(argc - 1, argv + 1);
-    if (command == "predict") return PredictMain(argc - 1, argv + 1);
-    if (command == "info") return InfoMain(argc - 1, argv + 1);
-    if (command == "restore") return RestoreMain(argc - 1, argv + 1);
-    std::cerr << "error: unknown command '" << command << "'\n\n" << kUsage;
-    return 2;
-  } catch (const po::error& e) {
-    std::cerr << "error: " << command << ": " << e.what() << " (see 'blurkit-train " << command
-              << " --help')\n";
-    return 2;
-  } catch (const Interrupted& e) {
-    std::cerr << "blurkit-train: " << e.what() << "\n";
-    return 128 + e.signal();
-  } catch (const Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  } catch (const c10::Error& e) {
-    std::cerr << "error: LibTorch: " << e.what_without_backtrace() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
+    return "";
+  };
+  return RunTool("blurkit-train", kUsage,
+                 {{"train", TrainMain}, {"predict", PredictMain}, {"info", InfoMain},
+                  {"restore", RestoreMain}},
+                 argc, argv, describe);
 }
