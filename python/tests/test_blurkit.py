@@ -199,7 +199,7 @@ class BlurkitPackageTest(unittest.TestCase):
 
     def test_the_python_guides_training_loop_runs_as_written(self):
         guide = open(os.path.join(ROOT, 'docs', 'python.md'), encoding='utf-8').read()
-        section = guide[guide.index('## From Python'):]
+        section = guide[guide.index('## The package'):]
         code = section[section.index('```python\n') + 10:]
         code = code[:code.index('```')]
         out = os.path.join(self.work, 'readme_run')
