@@ -215,6 +215,7 @@ Sample PanoramaSampleMaker::Make(int64_t index) {
     };
     if (yaw_range <= 0 || pitch_range <= 0) throw too_small("is too small for");
     bool inside = false;
+    std::vector<Eigen::Quaterniond> subframes;  // of the path that stays inside
     for (int draw = 0; draw < options_.max_draws && !inside; ++draw) {
       // One draw per statement: the order of function arguments' evaluation is unspecified.
       const double yaw = geometry.Uniform(-yaw_range, yaw_range);
@@ -223,14 +224,14 @@ Sample PanoramaSampleMaker::Make(int64_t index) {
           geometry.Uniform(-options_.render.path.roll_range, options_.render.path.roll_range);
       const Eigen::Quaterniond start = QuaternionFromEuler(yaw, pitch, roll);
       path = SamplePathFrom(start, options_.render.path, geometry);
-      inside = PathInsidePhoto(photo, options_.render, path);
+      inside = PathInsidePhoto(photo, options_.render, path, &subframes);
       if (!inside) ++redraws;
     }
     if (!inside) {
       throw too_small(Msg() << "kept no camera path of " << options_.max_draws
                             << " draws inside it for");
     }
-    render = RenderRotationBlur(photo, options_.render, path);
+    render = RenderRotationBlur(photo, options_.render, path, &subframes);
     hdr = photo.hdr();
   } else {
     path = SampleRotationPath(options_.render.path, geometry);

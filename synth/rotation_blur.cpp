@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <opencv2/imgproc.hpp>
 
 #include "blurkit/core/error.h"
@@ -155,20 +156,24 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
 }
 
 bool PathInsidePhoto(const Photo& photo, const RotationBlurOptions& options,
-                     const RotationPath& path) {
+                     const RotationPath& path, std::vector<Eigen::Quaterniond>* subframes) {
   const PinholeCamera camera = options.Camera();
-  for (const auto& q : Subframes(path, camera, options)) {
+  std::vector<Eigen::Quaterniond> subs = Subframes(path, camera, options);
+  for (const auto& q : subs) {
     if (!photo.Contains(camera, q)) return false;
   }
+  if (subframes) *subframes = std::move(subs);
   return true;
 }
 
 RotationRender RenderRotationBlur(const Photo& photo, const RotationBlurOptions& options,
-                                  const RotationPath& path) {
+                                  const RotationPath& path,
+                                  const std::vector<Eigen::Quaterniond>* subframes) {
   const PinholeCamera camera = options.Camera();
   RotationRender out;
   out.magnitude_degrees = path.MagnitudeDegrees();
-  const std::vector<Eigen::Quaterniond> subs = Subframes(path, camera, options);
+  const std::vector<Eigen::Quaterniond> subs =
+      subframes ? *subframes : Subframes(path, camera, options);
   const int level = photo.LevelFor(camera.PixelAngle());
   const PinholeCamera source = photo.Camera(level);
   const cv::Mat& image = photo.Level(level);

@@ -214,12 +214,13 @@ void BM_RenderPhoto(benchmark::State& state) {
       double yaw = 0, pitch = 0;
       photo.StartRanges(options.Camera(), &yaw, &pitch);
       RotationPath path;
+      std::vector<Eigen::Quaterniond> subframes;
       do {  // as the dataset does: draw until the path stays inside
         const double start_yaw = rng.Uniform(-yaw, yaw);
         const double start_pitch = rng.Uniform(-pitch, pitch);
         path = SamplePathFrom(QuaternionFromEuler(start_yaw, start_pitch, 0), options.path, rng);
-      } while (!PathInsidePhoto(photo, options, path));
-      const RotationRender r = RenderRotationBlur(photo, options, path);
+      } while (!PathInsidePhoto(photo, options, path, &subframes));
+      const RotationRender r = RenderRotationBlur(photo, options, path, &subframes);
       Encode(r, srgb);
       if (r.subframes != kSubframes) state.SkipWithError("unexpected sub-frame count");
     });

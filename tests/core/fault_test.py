@@ -89,6 +89,19 @@ def umount(folder):
     subprocess.run(['umount', '-l', folder], capture_output=True)
 
 
+def prepare(mnt, fault, kib):
+    """The folder a case writes into: a tmpfs of `fault`'s percentage of `kib` (disk-full-P), a
+    read-only tmpfs, or a plain folder. Returns whether a tmpfs was mounted."""
+    if fault.startswith('disk-full'):
+        mount(mnt, max(64, int(kib * int(fault.split('-')[-1]) / 100)))
+    elif fault == 'read-only':
+        mount(mnt, 4096, read_only=True)
+    else:
+        os.makedirs(mnt)
+        return False
+    return True
+
+
 def run(args, **kw):
     return subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT, **kw)
 
@@ -210,16 +223,8 @@ def synth_case(command, fault, reference, seconds, kib):
     os.makedirs(case)
     out = os.path.join(case, 'mnt', 'out')
     mnt = os.path.join(case, 'mnt')
-    mounted = False
     moved = None
-    if fault.startswith('disk-full'):
-        mount(mnt, max(64, int(kib * int(fault.split('-')[-1]) / 100)))
-        mounted = True
-    elif fault == 'read-only':
-        mount(mnt, 4096, read_only=True)
-        mounted = True
-    else:
-        os.makedirs(mnt)
+    mounted = prepare(mnt, fault, kib)
     try:
         if fault in ('sigterm', 'sigkill'):
             sig = signal.SIGTERM if fault == 'sigterm' else signal.SIGKILL
@@ -289,14 +294,8 @@ def train_case(fault, reference, seconds, checkpoint_kib):
     case = os.path.join(work, f'train_{fault}_{rng.randrange(10 ** 6)}')
     mnt = os.path.join(case, 'mnt')
     out = os.path.join(mnt, 'run')
-    mounted = fault.startswith('disk-full') or fault == 'read-only'
     moved = None
-    if fault.startswith('disk-full'):
-        mount(mnt, max(64, int(checkpoint_kib * int(fault.split('-')[-1]) / 100)))
-    elif fault == 'read-only':
-        mount(mnt, 4096, read_only=True)
-    else:
-        os.makedirs(mnt)
+    mounted = prepare(mnt, fault, checkpoint_kib)
     try:
         if fault in ('sigterm', 'sigkill'):
             sig = signal.SIGTERM if fault == 'sigterm' else signal.SIGKILL
@@ -358,13 +357,7 @@ def output_case(command, fault, make, complete_marker, reference, seconds, kib):
     case = os.path.join(work, f'{command.replace(" ", "_")}_{fault}_{rng.randrange(10 ** 6)}')
     mnt = os.path.join(case, 'mnt')
     out = os.path.join(mnt, 'out')
-    mounted = fault.startswith('disk-full') or fault == 'read-only'
-    if fault.startswith('disk-full'):
-        mount(mnt, max(64, int(kib * int(fault.split('-')[-1]) / 100)))
-    elif fault == 'read-only':
-        mount(mnt, 4096, read_only=True)
-    else:
-        os.makedirs(mnt)
+    mounted = prepare(mnt, fault, kib)
     try:
         if fault in ('sigkill', 'sigterm'):
             sig = signal.SIGTERM if fault == 'sigterm' else signal.SIGKILL
@@ -404,13 +397,7 @@ def export_case(fault, make, reference, seconds, kib):
     case = os.path.join(work, f'export_{fault}_{rng.randrange(10 ** 6)}')
     mnt = os.path.join(case, 'mnt')
     out = os.path.join(mnt, 'strips')
-    mounted = fault.startswith('disk-full') or fault == 'read-only'
-    if fault.startswith('disk-full'):
-        mount(mnt, max(64, int(kib * int(fault.split('-')[-1]) / 100)))
-    elif fault == 'read-only':
-        mount(mnt, 4096, read_only=True)
-    else:
-        os.makedirs(mnt)
+    mounted = prepare(mnt, fault, kib)
     try:
         if fault == 'sigkill':
             code, err = run_with_signal(make(out), signal.SIGKILL, rng.uniform(0.0, 0.05),

@@ -59,11 +59,16 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
 
 // For a photo, orientations are R_photo_from_cam. The path must stay inside the photo
 // (PathInsidePhoto); a view that leaves it would smear the photo's border pixels.
+// `subframes`, where given, are the path's sub-frame orientations that PathInsidePhoto returned,
+// so that they are not computed twice.
 RotationRender RenderRotationBlur(const Photo& photo, const RotationBlurOptions& options,
-                                  const RotationPath& path);
+                                  const RotationPath& path,
+                                  const std::vector<Eigen::Quaterniond>* subframes = nullptr);
 
-// True when every sub-frame that RenderRotationBlur(photo, ...) would render lies inside the photo.
+// True when every sub-frame that RenderRotationBlur(photo, ...) would render lies inside the photo;
+// the sub-frames' orientations go to `subframes` where given.
 bool PathInsidePhoto(const Photo& photo, const RotationBlurOptions& options,
-                     const RotationPath& path);
+                     const RotationPath& path,
+                     std::vector<Eigen::Quaterniond>* subframes = nullptr);
 
 }  // namespace blurkit::synth
