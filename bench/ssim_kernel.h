@@ -7,7 +7,7 @@
 // so that the buffer stays in cache; the symmetric kernel halves the multiplications; and only the
 // valid region (5 pixels in from each border, where scikit-image averages) is computed. Partial
 // sums have a fixed order, so results are deterministic on a given machine (the AVX2+FMA and the
-// baseline variants may differ in the last bits). scripts/perf_bench.sh measures it.
+// baseline variants may differ in the last bits). scripts/perf/bench.sh measures it.
 #pragma once
 
 #include <cstddef>

@@ -58,7 +58,7 @@ Eigen::Matrix3d RotationHomography(const PinholeCamera& from,
 
 // Written here rather than calling cv::warpPerspective because the loop vectorises and the map
 // then goes to cv::remap with float maps, which is measurably faster per sub-frame
-// (scripts/perf_synth.sh).
+// (scripts/perf/synth.sh).
 void HomographyMap(const Eigen::Matrix3d& h, int width, int height, cv::Mat* map) {
   map->create(height, width, CV_32FC2);
   const float h00 = h(0, 0), h01 = h(0, 1), h02 = h(0, 2);

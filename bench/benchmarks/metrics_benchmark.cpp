@@ -1,6 +1,6 @@
 // PSNR + SSIM of one image pair on one thread (OpenCV and TBB limited to one thread).
 // Usage: bench_metrics_benchmark A.png B.png [Google Benchmark flags]
-// scripts/perf_bench.sh runs it beside scikit-image on the same pair and prints the ratio.
+// scripts/perf/bench.sh runs it beside scikit-image on the same pair and prints the ratio.
 #include <benchmark/benchmark.h>
 #include <tbb/global_control.h>
 

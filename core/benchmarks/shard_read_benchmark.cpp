@@ -1,4 +1,4 @@
-// Shard I/O speed, for scripts/perf_shards.sh (what gzip compression and checksums cost).
+// Shard I/O speed, for scripts/perf/shards.sh (what gzip compression and checksums cost).
 // Usage:
 //   shard_read_benchmark DATASET_DIR [REPEATS]
 //       reads every sample in shuffled order (as the trainer does), REPEATS times; prints samples/s

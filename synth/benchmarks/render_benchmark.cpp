@@ -12,7 +12,7 @@
 //                      degrees: path drawn, checked inside the photo, 31 homography warps of its
 //                      pyramid level, averaging and encoding.
 // Each runs under tbb::global_control with 1 and 2 threads (OpenCV's TBB backend obeys it).
-// scripts/perf_synth.sh runs this and prints the ratios.
+// scripts/perf/synth.sh runs this and prints the ratios.
 #include <benchmark/benchmark.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>

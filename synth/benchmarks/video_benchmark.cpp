@@ -11,7 +11,7 @@
 //   BM_DecodeFolder       cv::imread of 70 PNG frames (the clip's first 70, written once) in
 //                         parallel with 1 or 2 threads.
 //   BM_SynthFolder        the video command on that frame folder (10 windows).
-// scripts/perf_video.sh runs this and prints the ratios.
+// scripts/perf/video.sh runs this and prints the ratios.
 #include <benchmark/benchmark.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>

@@ -1,8 +1,8 @@
 // The costs of training with blurkit-train, each beside the baseline it must beat, in one run:
 //
 // BM_TrainStep/<model>/<width>/<batch>/<crop>/<frames>: one training step (forward, the losses of
-//   train/losses.cpp, backward, Adam) on a fixed random batch. scripts/perf_train.sh times the
-//   identical `unet` in Python PyTorch (scripts/perf_train_step.py, Debian's python3-torch, the
+//   train/losses.cpp, backward, Adam) on a fixed random batch. scripts/perf/train.sh times the
+//   identical `unet` in Python PyTorch (scripts/perf/train_step.py, Debian's python3-torch, the
 //   same LibTorch version) on the same configuration and prints the ratio (target <= 1.0).
 // BM_ShardBatch / BM_PngBatch: one training batch (random crop, flips, conversion to float CHW)
 //   assembled on one thread from a shard dataset (blurkit's loader, MakeBatch) and from the same
@@ -73,7 +73,7 @@ void TrainStep(benchmark::State& state, const std::string& kind, bool reference 
 void BM_TrainStepUnet(benchmark::State& state) { TrainStep(state, "unet"); }
 void BM_TrainStepMotion(benchmark::State& state) { TrainStep(state, "motion"); }
 // The same steps on the reference path (plain NCHW calls, LibTorch's own transposed convolutions):
-// the baseline of the model's fast path (scripts/perf_motion_step.sh).
+// the baseline of the model's fast path (scripts/perf/motion_step.sh).
 void BM_TrainStepUnetReference(benchmark::State& state) { TrainStep(state, "unet", true); }
 void BM_TrainStepMotionReference(benchmark::State& state) { TrainStep(state, "motion", true); }
 // {width, batch, crop, frames}: the demo's CPU configuration and a wider one.

@@ -117,7 +117,7 @@ void CheckSampleShape(const Sample& sample, const DatasetSpec& spec, const std::
 class ShardWriter {
  public:
   // kUnchecked writes schema 1 (no checksums), as blurkit did before schema 2: for tests that
-  // old datasets still read, and for measuring what checksums cost (scripts/perf_shards.sh).
+  // old datasets still read, and for measuring what checksums cost (scripts/perf/shards.sh).
   enum class Format { kChecked, kUnchecked };
   ShardWriter(const std::filesystem::path& final_path, const DatasetSpec& spec, int64_t first_sample,
               int64_t num_samples, Format format = Format::kChecked);
