@@ -19,19 +19,21 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# Build tools and libraries (core: HDF5, JSON, OpenSSL; synth and bench: OpenCV, TBB, Eigen, Boost;
+# Build tools and libraries (core: HDF5, JSON, OpenSSL; synth and bench: OpenCV, TBB, Eigen, Boost,
+# LMDB for BasicSR's dataset format;
 # train: LibTorch 1.13, CPU, and Gloo's headers for its data-parallel c10d process group), the
 # test and benchmark frameworks, jq for the scripts, and Python's h5py/OpenCV for the tests that
 # check what Python users see (scikit-image: the reference the SSIM is checked against; PyTorch,
-# pip, venv and setuptools: the python/blurkit package's DataLoader tests and its offline install).
+# pip, venv and setuptools: the python/blurkit package's DataLoader tests and its offline install;
+# lmdb: reading exported LMDB datasets as BasicSR does).
 packages=(
   build-essential cmake pkg-config git ca-certificates jq
-  libhdf5-dev nlohmann-json3-dev libssl-dev
+  libhdf5-dev nlohmann-json3-dev libssl-dev liblmdb-dev
   libopencv-dev libtbb-dev libeigen3-dev libboost-program-options-dev zlib1g-dev
   libtorch-dev libgloo-dev
   libgtest-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-opencv python3-skimage
-  python3-torch python3-pip python3-venv python3-setuptools
+  python3-torch python3-pip python3-venv python3-setuptools python3-lmdb
 )
 missing=()
 for p in "${packages[@]}"; do

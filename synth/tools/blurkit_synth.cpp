@@ -1,6 +1,7 @@
 // blurkit-synth: builds blur datasets in the blurkit shard format, and inspects them.
 #include <boost/program_options.hpp>
 #include <cstdlib>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <string>
@@ -12,6 +13,7 @@
 #include "blurkit/core/tool_main.h"
 #include "blurkit/core/version.h"
 #include "blurkit/synth/commands.h"
+#include "blurkit/synth/export.h"
 #include "blurkit/synth/sharded_run.h"
 
 namespace po = boost::program_options;
@@ -33,7 +35,8 @@ commands:
   import-pairs        released blurred/sharp pairs (GoPro_Large, RealBlur) as F = 1 datasets
   shards inspect DIR  summary of a dataset
   shards verify DIR   check checksums, schema and every sample; non-zero exit on damage
-  shards export DIR   PNG strips (blurred image beside its sharp frames): --count N --out DIR
+  shards export DIR   PNG strips to look at, or the dataset for BasicSR (LMDB), GoPro-style
+                      folders or WebDataset: --format F --out DIR
   shards assemble DIR merge the part indices of a run split with --num-shards into index.json
 
 'blurkit-synth <command> --help' lists a command's options.
@@ -447,12 +450,27 @@ int ImportPairsMain(int argc, char** argv) {
 }
 
 int ShardsMain(int argc, char** argv) {
-  std::string action, folder, out;
+  std::string action, folder, out, format = "strips";
   int count = 8;
+  ExportOptions ex;
+  bool quiet = false;
   po::options_description named("blurkit-synth shards inspect|verify|export|assemble DIR");
   named.add_options()
-      ("count", po::value(&count)->default_value(8), "export: number of samples")
-      ("out,o", po::value(&out), "export: folder for the PNG strips")
+      ("format", po::value(&format)->default_value("strips"),
+       "export: strips (PNG strips to look at), basicsr-lmdb (BasicSR/NAFNet/Restormer LMDB "
+       "pair), gopro (blur/, sharp/, frames/ PNG folders) or webdataset (tar shards); "
+       "docs/export.md")
+      ("out,o", po::value(&out), "export: output folder")
+      ("count", po::value(&count)->default_value(8), "export strips: number of samples")
+      ("crop", po::value(&ex.crop)->default_value(0),
+       "export basicsr-lmdb: cut sub-images of N x N (0 = whole images), as BasicSR's "
+       "extract_subimages.py (NAFNet's GoPro: 512)")
+      ("crop-step", po::value(&ex.crop_step)->default_value(0),
+       "export basicsr-lmdb: stride between sub-images (0 = crop / 2; NAFNet's GoPro: 256)")
+      ("shard-size", po::value(&ex.shard_size)->default_value(1000),
+       "export webdataset: samples per tar file")
+      ("overwrite", po::bool_switch(&ex.overwrite), "export: replace a non-empty --out")
+      ("quiet,q", po::bool_switch(&quiet), "export: no progress")
       ("help,h", "this help");
   po::options_description hidden;
   hidden.add_options()("action", po::value(&action))("folder", po::value(&folder));
@@ -479,11 +497,28 @@ int ShardsMain(int argc, char** argv) {
     }
     std::cout << "ok: " << report.shards_checked << " shards, " << report.samples_checked
               << " samples verified in " << folder << "\n";
-  } else if (action == "export") {
+  } else if (action == "export" && format == "strips") {
     if (out.empty()) throw InputError("shards export: --out is required");
     const auto files = ExportStrips(folder, count, out);
     std::cout << "wrote " << files.size() << " strips (blurred | sharp frames in time order) to "
               << out << "\n";
+  } else if (action == "export") {
+    ex.dataset = folder;
+    ex.out = out;
+    ex.format = format;
+    ex.progress = !quiet;
+    InstallStopHandlers();
+    const ExportSummary s = ExportDataset(ex);
+    if (s.already_complete) {
+      std::cout << "already complete: " << out << " (" << s.samples << " samples, " << s.images
+                << " images; --overwrite exports again)\n";
+    } else {
+      std::cout << "exported " << s.samples << " samples (" << s.images << " images) as " << format
+                << " to " << out;
+      if (s.resumed_from > 0) std::cout << ", continuing from sample " << s.resumed_from;
+      std::cout << " in " << std::fixed << std::setprecision(1) << s.seconds << " s ("
+                << (s.seconds > 0 ? (s.samples - s.resumed_from) / s.seconds : 0.0) << " samples/s)\n";
+    }
   } else if (action == "assemble") {
     const DatasetIndex index = synth::AssembleDataset(folder);
     std::cout << "assembled " << index.shards.size() << " shards, " << index.num_samples

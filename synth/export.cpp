@@ -1,0 +1,455 @@
+#include "blurkit/synth/export.h"
+
+#include <lmdb.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+#include "blurkit/core/atomic_file.h"
+#include "blurkit/core/error.h"
+#include "blurkit/core/progress.h"
+#include "blurkit/core/shard.h"
+#include "blurkit/core/stop_signal.h"
+
+namespace fs = std::filesystem;
+
+namespace blurkit::synth {
+namespace {
+
+constexpr int64_t kBatch = 64;             // samples per LMDB transaction and progress record
+constexpr const char* kMarker = "export.json";
+constexpr int kPngLevel = 1;               // BasicSR's create_lmdb.py default compress_level
+
+std::string EncodePng(const uint8_t* rgb, int height, int width, int x0 = 0, int y0 = 0, int w = 0,
+                      int h = 0, const std::string& where = "") {
+  cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t*>(rgb));
+  if (w > 0) image = image(cv::Rect(x0, y0, w, h));
+  cv::Mat bgr;
+  cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
+  std::vector<uchar> png;
+  if (!cv::imencode(".png", bgr, png, {cv::IMWRITE_PNG_COMPRESSION, kPngLevel})) {
+    throw IoError(Msg() << where << ": cannot encode PNG");
+  }
+  return std::string(png.begin(), png.end());
+}
+
+// Sub-image origins along one axis, as BasicSR's extract_subimages.py (thresh_size 0).
+std::vector<int> CropStarts(int size, int crop, int step) {
+  std::vector<int> starts;
+  for (int s = 0; s + crop <= size; s += step) starts.push_back(s);
+  if (starts.empty() || size - (starts.back() + crop) > 0) starts.push_back(size - crop);
+  return starts;
+}
+
+// ---- LMDB ----------------------------------------------------------------------------------
+
+void CheckMdb(int rc, const fs::path& path, const char* what) {
+  if (rc == MDB_SUCCESS) return;
+  throw IoError(Msg() << path.string() << ": LMDB " << what << ": " << mdb_strerror(rc));
+}
+
+// One LMDB environment (a folder with data.mdb and lock.mdb) written in transactions of a batch
+// of samples; the map grows as it fills.
+class LmdbWriter {
+ public:
+  explicit LmdbWriter(const fs::path& folder) : folder_(folder) {
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) throw IoError(Msg() << folder.string() << ": cannot create the folder: " << ec.message());
+    CheckMdb(mdb_env_create(&env_), folder, "create");
+    CheckMdb(mdb_env_set_mapsize(env_, map_size_), folder, "set map size");
+    CheckMdb(mdb_env_open(env_, folder.c_str(), 0, 0644), folder, "open");
+    MDB_envinfo info;
+    mdb_env_info(env_, &info);
+    map_size_ = std::max<size_t>(map_size_, info.me_mapsize);
+  }
+  ~LmdbWriter() {
+    if (txn_) mdb_txn_abort(txn_);
+    if (env_) mdb_env_close(env_);
+  }
+  LmdbWriter(const LmdbWriter&) = delete;
+  LmdbWriter& operator=(const LmdbWriter&) = delete;
+
+  // Starts a transaction with room for at least `bytes` more.
+  void Begin(size_t bytes) {
+    MDB_envinfo info;
+    MDB_stat stat;
+    mdb_env_info(env_, &info);
+    mdb_env_stat(env_, &stat);
+    const size_t used = (info.me_last_pgno + 1) * static_cast<size_t>(stat.ms_psize);
+    if (used + 2 * bytes + (64 << 20) > map_size_) {
+      while (used + 2 * bytes + (64 << 20) > map_size_) map_size_ *= 2;
+      CheckMdb(mdb_env_set_mapsize(env_, map_size_), folder_, "grow map");
+    }
+    CheckMdb(mdb_txn_begin(env_, nullptr, 0, &txn_), folder_, "begin transaction");
+    CheckMdb(mdb_dbi_open(txn_, nullptr, 0, &dbi_), folder_, "open database");
+  }
+  void Put(const std::string& key, const std::string& value) {
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    MDB_val v{value.size(), const_cast<char*>(value.data())};
+    CheckMdb(mdb_put(txn_, dbi_, &k, &v, 0), folder_, "put");
+  }
+  void Commit() {
+    const int rc = mdb_txn_commit(txn_);
+    txn_ = nullptr;
+    CheckMdb(rc, folder_, "commit");
+  }
+
+ private:
+  fs::path folder_;
+  MDB_env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+  MDB_dbi dbi_ = 0;
+  size_t map_size_ = size_t(1) << 30;
+};
+
+// ---- tar (POSIX ustar), for webdataset ------------------------------------------------------
+
+void Octal(char* field, size_t width, uint64_t value) {
+  std::snprintf(field, width, "%0*llo", static_cast<int>(width - 1), static_cast<unsigned long long>(value));
+}
+
+// A tar member: header and content padded to 512 bytes. Fixed owner, mode and time, so the same
+// samples give the same bytes.
+std::string TarMember(const std::string& name, const std::string& content) {
+  if (name.size() > 100) throw InputError(Msg() << "tar member name over 100 characters: " << name);
+  std::array<char, 512> h{};
+  std::memcpy(h.data(), name.data(), name.size());
+  Octal(h.data() + 100, 8, 0644);
+  Octal(h.data() + 108, 8, 0);
+  Octal(h.data() + 116, 8, 0);
+  Octal(h.data() + 124, 12, content.size());
+  Octal(h.data() + 136, 12, 0);
+  std::memset(h.data() + 148, ' ', 8);
+  h[156] = '0';
+  std::memcpy(h.data() + 257, "ustar", 6);
+  std::memcpy(h.data() + 263, "00", 2);
+  unsigned sum = 0;
+  for (char c : h) sum += static_cast<unsigned char>(c);
+  std::snprintf(h.data() + 148, 8, "%06o", sum);
+  h[155] = ' ';
+  std::string out(h.data(), h.size());
+  out += content;
+  out.append((512 - content.size() % 512) % 512, '\0');
+  return out;
+}
+
+Json SampleMetadata(const Sample& s, const DatasetSpec& spec) {
+  Json j{{"id", s.id}, {"index", s.index}, {"source_file", s.source_file},
+         {"source_sha256", s.source_sha256}, {"blur_magnitude", s.blur_magnitude},
+         {"blur_magnitude_unit", spec.blur_magnitude_unit}, {"frames", spec.frames},
+         {"middle", spec.frames / 2}, {"kind", ToString(spec.kind)}};
+  auto rows = [](const std::vector<double>& v, size_t width) {
+    Json out = Json::array();
+    for (size_t i = 0; i + width <= v.size(); i += width) {
+      out.push_back(std::vector<double>(v.begin() + i, v.begin() + i + width));
+    }
+    return out;
+  };
+  if (!s.orientation.empty()) j["orientation_wxyz"] = rows(s.orientation, 4);
+  if (!s.homography.empty()) j["homography_frame_from_middle"] = rows(s.homography, 9);
+  if (!s.trajectory.empty()) j["trajectory_wxyz"] = rows(s.trajectory, 4);
+  if (!s.source_frames.empty()) j["source_frames"] = s.source_frames;
+  return j;
+}
+
+// ---- the run ------------------------------------------------------------------------------
+
+Json RunRecord(const ExportOptions& o, const DatasetReader& reader) {
+  Json j{{"format", o.format}, {"dataset", fs::absolute(o.dataset).lexically_normal().string()},
+         {"dataset_fingerprint", reader.index().Fingerprint()}, {"samples", reader.size()},
+         {"generator", "blurkit-synth shards export"}};
+  if (o.format == "basicsr-lmdb") {
+    j["crop"] = o.crop;
+    j["crop_step"] = o.crop_step;
+    j["png_compression"] = kPngLevel;
+  }
+  if (o.format == "webdataset") j["shard_size"] = o.shard_size;
+  return j;
+}
+
+bool DirectoryHasEntries(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec) && fs::directory_iterator(p, ec) != fs::directory_iterator();
+}
+
+void WriteMeta(const fs::path& file, const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  WriteFileAtomic(file, text);
+}
+
+}  // namespace
+
+std::string ExportKey(const std::string& sample_id) {
+  std::string key = sample_id;
+  for (char& c : key) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) c = '_';
+  }
+  if (key.empty()) key = "_";
+  return key;
+}
+
+ExportSummary ExportDataset(const ExportOptions& o) {
+  static const std::vector<std::string> kFormats = {"basicsr-lmdb", "gopro", "webdataset"};
+  if (std::find(kFormats.begin(), kFormats.end(), o.format) == kFormats.end()) {
+    throw InputError(Msg() << "--format must be strips, basicsr-lmdb, gopro or webdataset, got '"
+                           << o.format << "'");
+  }
+  if (o.out.empty()) throw InputError("shards export: --out is required");
+  if (o.format != "basicsr-lmdb" && (o.crop != 0 || o.crop_step != 0)) {
+    throw InputError("--crop and --crop-step are for --format basicsr-lmdb (sub-images as BasicSR's "
+                     "extract_subimages.py cuts them); folder and webdataset loaders crop on the fly");
+  }
+  if (o.crop < 0 || o.crop_step < 0) throw InputError("--crop and --crop-step must be positive");
+  if (o.shard_size <= 0) throw InputError(Msg() << "--shard-size must be positive, got " << o.shard_size);
+  CheckOutputOutside(o.out, o.dataset);
+  const fs::path out = o.out.lexically_normal();
+  const fs::path partial = fs::path(out.string() + ".partial");
+  CheckOutputOutside(partial, o.dataset);
+
+  DatasetReader reader(o.dataset);  // checks index.json and every shard's size
+  const DatasetSpec& spec = reader.spec();
+  ExportOptions opt = o;
+  if (opt.format == "basicsr-lmdb" && opt.crop > 0) {
+    if (opt.crop_step == 0) opt.crop_step = std::max(1, opt.crop / 2);
+    if (opt.crop > spec.width || opt.crop > spec.height) {
+      throw InputError(Msg() << "--crop " << opt.crop << " is larger than the dataset's " << spec.width
+                             << "x" << spec.height << " images (" << o.dataset.string() << ")");
+    }
+  }
+  const Json record = RunRecord(opt, reader);
+
+  ExportSummary summary;
+  // A complete earlier export of the same thing: nothing to do.
+  if (fs::exists(out / kMarker)) {
+    Json done;
+    try {
+      std::ifstream(out / kMarker) >> done;
+    } catch (const Json::exception&) {
+      done = Json::object();
+    }
+    Json without = done;
+    without.erase("images");
+    if (!o.overwrite && without == record) {
+      summary.samples = reader.size();
+      summary.images = done.value("images", int64_t(0));
+      summary.already_complete = true;
+      return summary;
+    }
+  }
+  if (DirectoryHasEntries(out) || (fs::exists(out) && !fs::is_directory(out))) {
+    if (!o.overwrite) {
+      throw InputError(Msg() << out.string() << " exists and is not empty (and is not this export, "
+                             << "complete); --overwrite replaces it");
+    }
+  }
+  std::error_code ec;
+  // Resume OUT.partial when it is this export; otherwise start it afresh.
+  int64_t start = 0, images = 0;
+  if (fs::exists(partial / kMarker) && !o.overwrite) {
+    Json progress;
+    try {
+      std::ifstream(partial / kMarker) >> progress;
+    } catch (const Json::exception&) {
+      progress = Json::object();
+    }
+    if (progress.value("run", Json()) == record) {
+      start = progress.value("done", int64_t(0));
+      images = progress.value("images", int64_t(0));
+    }
+  }
+  if (start == 0) {
+    fs::remove_all(partial, ec);
+    fs::create_directories(partial, ec);
+    if (ec) throw IoError(Msg() << partial.string() << ": cannot create the folder: " << ec.message());
+  }
+  summary.resumed_from = start;
+  auto save_progress = [&](int64_t done) {
+    WriteFileAtomic(partial / kMarker, Json{{"run", record}, {"done", done}, {"images", images}}.dump(1) + "\n");
+  };
+  if (start == 0) save_progress(0);
+
+  const int64_t n = reader.size();
+  const int H = spec.height, W = spec.width, F = spec.frames, mid = spec.frames / 2;
+  const std::string size_text = "(" + std::to_string(H) + "," + std::to_string(W) + ",3)";
+  const auto started = std::chrono::steady_clock::now();
+  Progress progress("export " + o.format, n, "samples", o.progress);
+  if (start > 0) progress.Advance(start);
+  bool user_wants_stop = false;
+
+  try {
+    if (o.format == "basicsr-lmdb") {
+      LmdbWriter blur(partial / "blur.lmdb"), sharp(partial / "sharp.lmdb"), frames(partial / "frames.lmdb");
+      const size_t raw = static_cast<size_t>(H) * W * 3;
+      for (int64_t b = start; b < n; b += kBatch) {
+        const int64_t e = std::min(n, b + kBatch);
+        blur.Begin(raw * (e - b) * 2);
+        sharp.Begin(raw * (e - b) * 2);
+        frames.Begin(raw * (e - b) * F * 2);
+        for (int64_t i = b; i < e; ++i) {
+          const Sample s = reader.Read(i);
+          const std::string key = ExportKey(s.id);
+          const std::string where = o.dataset.string() + " sample " + std::to_string(i) + " (" + s.id + ")";
+          if (opt.crop > 0) {
+            int k = 0;
+            for (int y : CropStarts(H, opt.crop, opt.crop_step)) {
+              for (int x : CropStarts(W, opt.crop, opt.crop_step)) {
+                char suffix[16];
+                std::snprintf(suffix, sizeof suffix, "_s%03d", ++k);
+                const std::string sub = key + suffix;
+                blur.Put(sub, EncodePng(s.blurred.data(), H, W, x, y, opt.crop, opt.crop, where));
+                sharp.Put(sub, EncodePng(s.SharpFrame(mid, spec), H, W, x, y, opt.crop, opt.crop, where));
+                for (int j = 0; j < F; ++j) {
+                  frames.Put(sub + "_f" + std::to_string(j),
+                             EncodePng(s.SharpFrame(j, spec), H, W, x, y, opt.crop, opt.crop, where));
+                }
+                images += 2 + F;
+              }
+            }
+          } else {
+            blur.Put(key, EncodePng(s.blurred.data(), H, W, 0, 0, 0, 0, where));
+            sharp.Put(key, EncodePng(s.SharpFrame(mid, spec), H, W, 0, 0, 0, 0, where));
+            for (int j = 0; j < F; ++j) {
+              frames.Put(key + "_f" + std::to_string(j), EncodePng(s.SharpFrame(j, spec), H, W, 0, 0, 0, 0, where));
+            }
+            images += 2 + F;
+          }
+          progress.Advance();
+        }
+        blur.Commit();
+        sharp.Commit();
+        frames.Commit();
+        save_progress(e);
+        if (StopRequested() && e < n) {
+          user_wants_stop = true;
+          break;
+        }
+      }
+      if (!user_wants_stop) {
+        // meta_info.txt last: BasicSR finds the keys through it, so an LMDB without it is unfinished.
+        std::vector<std::string> blur_meta, frame_meta;
+        const std::vector<std::string> ids = reader.SampleIds();
+        const int side_h = opt.crop > 0 ? opt.crop : H, side_w = opt.crop > 0 ? opt.crop : W;
+        const std::string shape = "(" + std::to_string(side_h) + "," + std::to_string(side_w) + ",3)";
+        for (int64_t i = 0; i < n; ++i) {
+          const std::string key = ExportKey(ids[i]);
+          std::vector<std::string> keys;
+          if (opt.crop > 0) {
+            const size_t subs = CropStarts(H, opt.crop, opt.crop_step).size() * CropStarts(W, opt.crop, opt.crop_step).size();
+            for (size_t k = 1; k <= subs; ++k) {
+              char suffix[16];
+              std::snprintf(suffix, sizeof suffix, "_s%03zu", k);
+              keys.push_back(key + suffix);
+            }
+          } else {
+            keys.push_back(key);
+          }
+          for (const auto& k : keys) {
+            blur_meta.push_back(k + ".png " + shape + " " + std::to_string(kPngLevel));
+            for (int j = 0; j < F; ++j) {
+              frame_meta.push_back(k + "_f" + std::to_string(j) + ".png " + shape + " " + std::to_string(kPngLevel));
+            }
+          }
+        }
+        WriteMeta(partial / "blur.lmdb" / "meta_info.txt", blur_meta);
+        WriteMeta(partial / "sharp.lmdb" / "meta_info.txt", blur_meta);
+        WriteMeta(partial / "frames.lmdb" / "meta_info.txt", frame_meta);
+      }
+    } else if (o.format == "webdataset") {
+      const int64_t tars = (n + o.shard_size - 1) / o.shard_size;
+      // Resume at the first tar not complete (a tar is written whole, then renamed).
+      const int64_t first_tar = start / o.shard_size;
+      for (int64_t t = first_tar; t < tars; ++t) {
+        char name[32];
+        std::snprintf(name, sizeof name, "shard-%06lld.tar", static_cast<long long>(t));
+        const fs::path file = partial / name;
+        const fs::path tmp = TemporaryPathFor(file);
+        std::ofstream tar(tmp, std::ios::binary | std::ios::trunc);
+        if (!tar) throw IoError(Msg() << tmp.string() << ": cannot open for writing");
+        const int64_t e = std::min(n, (t + 1) * o.shard_size);
+        for (int64_t i = t * o.shard_size; i < e; ++i) {
+          const Sample s = reader.Read(i);
+          const std::string key = ExportKey(s.id);
+          const std::string where = o.dataset.string() + " sample " + std::to_string(i) + " (" + s.id + ")";
+          tar << TarMember(key + ".blurred.png", EncodePng(s.blurred.data(), H, W, 0, 0, 0, 0, where));
+          for (int j = 0; j < F; ++j) {
+            tar << TarMember(key + ".sharp." + std::to_string(j) + ".png",
+                             EncodePng(s.SharpFrame(j, spec), H, W, 0, 0, 0, 0, where));
+          }
+          tar << TarMember(key + ".json", SampleMetadata(s, spec).dump() + "\n");
+          images += 1 + F;
+          progress.Advance();
+        }
+        tar << std::string(1024, '\0');
+        tar.close();
+        if (!tar) {
+          fs::remove(tmp, ec);
+          throw IoError(Msg() << tmp.string() << ": write failed (disk full?)");
+        }
+        fs::rename(tmp, file, ec);
+        if (ec) throw IoError(Msg() << file.string() << ": cannot rename into place: " << ec.message());
+        save_progress(e);
+        if (StopRequested() && e < n) {
+          user_wants_stop = true;
+          break;
+        }
+      }
+    } else {  // gopro: one file per image, each written atomically
+      for (const char* sub : {"blur", "sharp", "frames"}) fs::create_directories(partial / sub, ec);
+      for (int64_t k = start; k < n; ++k) {
+        const Sample s = reader.Read(k);
+        const std::string key = ExportKey(s.id);
+        const std::string where = o.dataset.string() + " sample " + std::to_string(k) + " (" + s.id + ")";
+        WriteFileAtomic(partial / "blur" / (key + ".png"), EncodePng(s.blurred.data(), H, W, 0, 0, 0, 0, where));
+        WriteFileAtomic(partial / "sharp" / (key + ".png"),
+                        EncodePng(s.SharpFrame(mid, spec), H, W, 0, 0, 0, 0, where));
+        fs::create_directories(partial / "frames" / key, ec);
+        if (ec) throw IoError(Msg() << (partial / "frames" / key).string() << ": cannot create: " << ec.message());
+        for (int j = 0; j < F; ++j) {
+          WriteFileAtomic(partial / "frames" / key / (std::to_string(j) + ".png"),
+                          EncodePng(s.SharpFrame(j, spec), H, W, 0, 0, 0, 0, where));
+        }
+        images += 2 + F;
+        progress.Advance();
+        if ((k + 1) % kBatch == 0 || k + 1 == n) save_progress(k + 1);
+        if (StopRequested() && k + 1 < n) {
+          save_progress(k + 1);
+          user_wants_stop = true;
+          break;
+        }
+      }
+    }
+  } catch (const InputError&) {
+    fs::remove_all(partial, ec);  // bad input: nothing partial stays
+    throw;
+  }
+  if (user_wants_stop) {
+    throw Interrupted(Msg() << "stopped by " << StopSignalName() << ": the export so far is in "
+                            << partial.string() << "; the same command continues it",
+                      StopSignalNumber());
+  }
+  progress.Finish();
+  Json done = record;
+  done["images"] = images;
+  WriteFileAtomic(partial / kMarker, done.dump(1) + "\n");
+  if (fs::exists(out)) fs::remove_all(out, ec);
+  fs::rename(partial, out, ec);
+  if (ec) throw IoError(Msg() << "cannot rename " << partial.string() << " to " << out.string() << ": " << ec.message());
+  summary.samples = n;
+  summary.images = images;
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return summary;
+}
+
+}  // namespace blurkit::synth
