@@ -59,6 +59,13 @@ Manifest Manifest::Load(const fs::path& file) {
         }
         source.fov = s.at("fov").get<double>();
       }
+      if (s.contains("window")) {
+        if (!s.at("window").is_number_integer() || s.at("window").get<int>() < 1) {
+          throw InputError(Msg() << file.string() << ": source '" << source.id
+                                 << "': window must be a positive whole number of frames");
+        }
+        source.window = s.at("window").get<int>();
+      }
       if (!ids.insert(source.id).second) {
         throw InputError(Msg() << file.string() << ": source id '" << source.id
                                << "' appears twice");

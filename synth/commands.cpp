@@ -138,11 +138,15 @@ VideoCommandSummary RunVideo(VideoCommandOptions options) {
     for (const auto& source : manifest.Split(options.split)) {
       const fs::path path = resolved.Resolve(source);
       if (fs::is_directory(path)) {
-        for (auto& clip : ClipsFromPaths({path}, /*hash_videos=*/true)) clips.push_back(std::move(clip));
+        for (auto& clip : ClipsFromPaths({path}, /*hash_videos=*/true)) {
+          clip.window = source.window;
+          clips.push_back(std::move(clip));
+        }
       } else {
         const std::string digest = VerifySourceFile(path, source, manifest.file);
         Clip clip = ClipsFromPaths({path}, /*hash_videos=*/false).at(0);
         clip.sha256 = digest;
+        clip.window = source.window;
         clips.push_back(std::move(clip));
       }
     }

@@ -1,6 +1,11 @@
 #include "blurkit/synth/export.h"
 
+#include <fcntl.h>
 #include <lmdb.h>
+#include <tbb/parallel_for.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cctype>
@@ -163,6 +168,54 @@ Json SampleMetadata(const Sample& s, const DatasetSpec& spec) {
   return j;
 }
 
+// ---- plain files --------------------------------------------------------------------------
+
+// A file written with errors checked (a full disk is an IoError naming it); Close(sync) flushes
+// it to disk when asked.
+class PlainFile {
+ public:
+  explicit PlainFile(const fs::path& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw IoError(Msg() << path.string() << ": cannot create: " << std::strerror(errno));
+  }
+  ~PlainFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  PlainFile(const PlainFile&) = delete;
+  PlainFile& operator=(const PlainFile&) = delete;
+  void Write(const std::string& data) {
+    size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t w = ::write(fd_, data.data() + done, data.size() - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) throw IoError(Msg() << path_.string() << ": write failed: " << std::strerror(errno));
+      done += static_cast<size_t>(w);
+    }
+  }
+  void Close(bool sync) {
+    if (sync && ::fsync(fd_) != 0) {
+      throw IoError(Msg() << path_.string() << ": cannot flush to disk: " << std::strerror(errno));
+    }
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) throw IoError(Msg() << path_.string() << ": close failed: " << std::strerror(errno));
+  }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+};
+
+// Flushes the file system holding `folder` (all files written so far) to disk.
+void SyncFileSystem(const fs::path& folder) {
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw IoError(Msg() << folder.string() << ": cannot open: " << std::strerror(errno));
+  const int rc = ::syncfs(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (rc != 0) throw IoError(Msg() << folder.string() << ": cannot flush to disk: " << std::strerror(saved));
+}
+
 // ---- the run ------------------------------------------------------------------------------
 
 Json RunRecord(const ExportOptions& o, const DatasetReader& reader) {
@@ -282,54 +335,88 @@ ExportSummary ExportDataset(const ExportOptions& o) {
 
   const int64_t n = reader.size();
   const int H = spec.height, W = spec.width, F = spec.frames, mid = spec.frames / 2;
-  const std::string size_text = "(" + std::to_string(H) + "," + std::to_string(W) + ",3)";
   const auto started = std::chrono::steady_clock::now();
   Progress progress("export " + o.format, n, "samples", o.progress);
   if (start > 0) progress.Advance(start);
   bool user_wants_stop = false;
 
+  // One sample's files: (target, name, PNG or JSON bytes). Targets: LMDB 0 blur, 1 sharp,
+  // 2 frames; gopro and webdataset 0 (names are paths or tar members).
+  struct Item {
+    int target;
+    std::string name, bytes;
+  };
+  auto encode = [&](const Sample& s) {
+    std::vector<Item> items;
+    const std::string key = ExportKey(s.id);
+    const std::string where = o.dataset.string() + " sample " + std::to_string(s.index) + " (" + s.id + ")";
+    auto png = [&](const uint8_t* rgb, int x = 0, int y = 0, int side = 0) {
+      return EncodePng(rgb, H, W, x, y, side, side, where);
+    };
+    if (o.format == "basicsr-lmdb") {
+      std::vector<std::pair<int, int>> origins{{0, 0}};
+      if (opt.crop > 0) {
+        origins.clear();
+        for (int y : CropStarts(H, opt.crop, opt.crop_step)) {
+          for (int x : CropStarts(W, opt.crop, opt.crop_step)) origins.emplace_back(x, y);
+        }
+      }
+      int k = 0;
+      for (const auto& [x, y] : origins) {
+        std::string sub = key;
+        if (opt.crop > 0) {
+          char suffix[16];
+          std::snprintf(suffix, sizeof suffix, "_s%03d", ++k);
+          sub += suffix;
+        }
+        items.push_back({0, sub, png(s.blurred.data(), x, y, opt.crop)});
+        items.push_back({1, sub, png(s.SharpFrame(mid, spec), x, y, opt.crop)});
+        for (int j = 0; j < F; ++j) {
+          items.push_back({2, sub + "_f" + std::to_string(j), png(s.SharpFrame(j, spec), x, y, opt.crop)});
+        }
+      }
+    } else if (o.format == "gopro") {
+      items.push_back({0, "blur/" + key + ".png", png(s.blurred.data())});
+      items.push_back({0, "sharp/" + key + ".png", png(s.SharpFrame(mid, spec))});
+      for (int j = 0; j < F; ++j) {
+        items.push_back({0, "frames/" + key + "/" + std::to_string(j) + ".png", png(s.SharpFrame(j, spec))});
+      }
+    } else {
+      items.push_back({0, key + ".blurred.png", png(s.blurred.data())});
+      for (int j = 0; j < F; ++j) {
+        items.push_back({0, key + ".sharp." + std::to_string(j) + ".png", png(s.SharpFrame(j, spec))});
+      }
+      items.push_back({0, key + ".json", SampleMetadata(s, spec).dump() + "\n"});
+    }
+    return items;
+  };
+  // Samples [b, e): read in order (one reader), encoded in parallel, returned in order.
+  auto encode_range = [&](int64_t b, int64_t e) {
+    std::vector<Sample> samples;
+    for (int64_t i = b; i < e; ++i) samples.push_back(reader.Read(i));
+    std::vector<std::vector<Item>> out(samples.size());
+    tbb::parallel_for(size_t(0), samples.size(), [&](size_t k) { out[k] = encode(samples[k]); });
+    return out;
+  };
+
   try {
     if (o.format == "basicsr-lmdb") {
       LmdbWriter blur(partial / "blur.lmdb"), sharp(partial / "sharp.lmdb"), frames(partial / "frames.lmdb");
-      const size_t raw = static_cast<size_t>(H) * W * 3;
+      LmdbWriter* dbs[3] = {&blur, &sharp, &frames};
       for (int64_t b = start; b < n; b += kBatch) {
         const int64_t e = std::min(n, b + kBatch);
-        blur.Begin(raw * (e - b) * 2);
-        sharp.Begin(raw * (e - b) * 2);
-        frames.Begin(raw * (e - b) * F * 2);
-        for (int64_t i = b; i < e; ++i) {
-          const Sample s = reader.Read(i);
-          const std::string key = ExportKey(s.id);
-          const std::string where = o.dataset.string() + " sample " + std::to_string(i) + " (" + s.id + ")";
-          if (opt.crop > 0) {
-            int k = 0;
-            for (int y : CropStarts(H, opt.crop, opt.crop_step)) {
-              for (int x : CropStarts(W, opt.crop, opt.crop_step)) {
-                char suffix[16];
-                std::snprintf(suffix, sizeof suffix, "_s%03d", ++k);
-                const std::string sub = key + suffix;
-                blur.Put(sub, EncodePng(s.blurred.data(), H, W, x, y, opt.crop, opt.crop, where));
-                sharp.Put(sub, EncodePng(s.SharpFrame(mid, spec), H, W, x, y, opt.crop, opt.crop, where));
-                for (int j = 0; j < F; ++j) {
-                  frames.Put(sub + "_f" + std::to_string(j),
-                             EncodePng(s.SharpFrame(j, spec), H, W, x, y, opt.crop, opt.crop, where));
-                }
-                images += 2 + F;
-              }
-            }
-          } else {
-            blur.Put(key, EncodePng(s.blurred.data(), H, W, 0, 0, 0, 0, where));
-            sharp.Put(key, EncodePng(s.SharpFrame(mid, spec), H, W, 0, 0, 0, 0, where));
-            for (int j = 0; j < F; ++j) {
-              frames.Put(key + "_f" + std::to_string(j), EncodePng(s.SharpFrame(j, spec), H, W, 0, 0, 0, 0, where));
-            }
-            images += 2 + F;
-          }
+        const auto batch = encode_range(b, e);
+        size_t bytes[3] = {0, 0, 0};
+        for (const auto& items : batch) {
+          for (const auto& it : items) bytes[it.target] += it.bytes.size() + it.name.size() + 64;
+        }
+        for (int d = 0; d < 3; ++d) dbs[d]->Begin(bytes[d]);
+        for (const auto& items : batch) {
+          for (const auto& it : items) dbs[it.target]->Put(it.name, it.bytes);
+          images += static_cast<int64_t>(items.size());
           progress.Advance();
         }
-        blur.Commit();
-        sharp.Commit();
-        frames.Commit();
+        for (auto* db : dbs) db->Commit();  // each commit is durable (LMDB syncs)
         save_progress(e);
         if (StopRequested() && e < n) {
           user_wants_stop = true;
@@ -341,25 +428,22 @@ ExportSummary ExportDataset(const ExportOptions& o) {
         std::vector<std::string> blur_meta, frame_meta;
         const std::vector<std::string> ids = reader.SampleIds();
         const int side_h = opt.crop > 0 ? opt.crop : H, side_w = opt.crop > 0 ? opt.crop : W;
-        const std::string shape = "(" + std::to_string(side_h) + "," + std::to_string(side_w) + ",3)";
+        const std::string shape = "(" + std::to_string(side_h) + "," + std::to_string(side_w) + ",3) " +
+                                  std::to_string(kPngLevel);
+        const size_t subs = opt.crop > 0 ? CropStarts(H, opt.crop, opt.crop_step).size() *
+                                               CropStarts(W, opt.crop, opt.crop_step).size()
+                                         : 1;
         for (int64_t i = 0; i < n; ++i) {
           const std::string key = ExportKey(ids[i]);
-          std::vector<std::string> keys;
-          if (opt.crop > 0) {
-            const size_t subs = CropStarts(H, opt.crop, opt.crop_step).size() * CropStarts(W, opt.crop, opt.crop_step).size();
-            for (size_t k = 1; k <= subs; ++k) {
+          for (size_t k = 1; k <= subs; ++k) {
+            std::string sub = key;
+            if (opt.crop > 0) {
               char suffix[16];
               std::snprintf(suffix, sizeof suffix, "_s%03zu", k);
-              keys.push_back(key + suffix);
+              sub += suffix;
             }
-          } else {
-            keys.push_back(key);
-          }
-          for (const auto& k : keys) {
-            blur_meta.push_back(k + ".png " + shape + " " + std::to_string(kPngLevel));
-            for (int j = 0; j < F; ++j) {
-              frame_meta.push_back(k + "_f" + std::to_string(j) + ".png " + shape + " " + std::to_string(kPngLevel));
-            }
+            blur_meta.push_back(sub + ".png " + shape);
+            for (int j = 0; j < F; ++j) frame_meta.push_back(sub + "_f" + std::to_string(j) + ".png " + shape);
           }
         }
         WriteMeta(partial / "blur.lmdb" / "meta_info.txt", blur_meta);
@@ -369,62 +453,47 @@ ExportSummary ExportDataset(const ExportOptions& o) {
     } else if (o.format == "webdataset") {
       const int64_t tars = (n + o.shard_size - 1) / o.shard_size;
       // Resume at the first tar not complete (a tar is written whole, then renamed).
-      const int64_t first_tar = start / o.shard_size;
-      for (int64_t t = first_tar; t < tars; ++t) {
+      for (int64_t t = start / o.shard_size; t < tars && !user_wants_stop; ++t) {
         char name[32];
         std::snprintf(name, sizeof name, "shard-%06lld.tar", static_cast<long long>(t));
         const fs::path file = partial / name;
         const fs::path tmp = TemporaryPathFor(file);
-        std::ofstream tar(tmp, std::ios::binary | std::ios::trunc);
-        if (!tar) throw IoError(Msg() << tmp.string() << ": cannot open for writing");
-        const int64_t e = std::min(n, (t + 1) * o.shard_size);
-        for (int64_t i = t * o.shard_size; i < e; ++i) {
-          const Sample s = reader.Read(i);
-          const std::string key = ExportKey(s.id);
-          const std::string where = o.dataset.string() + " sample " + std::to_string(i) + " (" + s.id + ")";
-          tar << TarMember(key + ".blurred.png", EncodePng(s.blurred.data(), H, W, 0, 0, 0, 0, where));
-          for (int j = 0; j < F; ++j) {
-            tar << TarMember(key + ".sharp." + std::to_string(j) + ".png",
-                             EncodePng(s.SharpFrame(j, spec), H, W, 0, 0, 0, 0, where));
+        {
+          PlainFile tar(tmp);
+          const int64_t e = std::min(n, (t + 1) * o.shard_size);
+          for (int64_t b = t * o.shard_size; b < e; b += kBatch) {
+            for (const auto& items : encode_range(b, std::min(e, b + kBatch))) {
+              for (const auto& it : items) tar.Write(TarMember(it.name, it.bytes));
+              images += static_cast<int64_t>(items.size()) - 1;  // the JSON is not an image
+              progress.Advance();
+            }
           }
-          tar << TarMember(key + ".json", SampleMetadata(s, spec).dump() + "\n");
-          images += 1 + F;
-          progress.Advance();
-        }
-        tar << std::string(1024, '\0');
-        tar.close();
-        if (!tar) {
-          fs::remove(tmp, ec);
-          throw IoError(Msg() << tmp.string() << ": write failed (disk full?)");
+          tar.Write(std::string(1024, '\0'));
+          tar.Close(/*sync=*/true);
         }
         fs::rename(tmp, file, ec);
         if (ec) throw IoError(Msg() << file.string() << ": cannot rename into place: " << ec.message());
+        save_progress(std::min(n, (t + 1) * o.shard_size));
+        if (StopRequested() && (t + 1) < tars) user_wants_stop = true;
+      }
+    } else {  // gopro: files written plainly inside OUT.partial; each batch flushed to disk
+              // before its progress is recorded, so a resumed run rewrites only unrecorded ones
+      for (const char* sub : {"blur", "sharp", "frames"}) fs::create_directories(partial / sub, ec);
+      for (int64_t b = start; b < n; b += kBatch) {
+        const int64_t e = std::min(n, b + kBatch);
+        for (const auto& items : encode_range(b, e)) {
+          fs::create_directories((partial / items.back().name).parent_path(), ec);
+          for (const auto& it : items) {
+            PlainFile f(partial / it.name);
+            f.Write(it.bytes);
+            f.Close(/*sync=*/false);
+          }
+          images += static_cast<int64_t>(items.size());
+          progress.Advance();
+        }
+        SyncFileSystem(partial);
         save_progress(e);
         if (StopRequested() && e < n) {
-          user_wants_stop = true;
-          break;
-        }
-      }
-    } else {  // gopro: one file per image, each written atomically
-      for (const char* sub : {"blur", "sharp", "frames"}) fs::create_directories(partial / sub, ec);
-      for (int64_t k = start; k < n; ++k) {
-        const Sample s = reader.Read(k);
-        const std::string key = ExportKey(s.id);
-        const std::string where = o.dataset.string() + " sample " + std::to_string(k) + " (" + s.id + ")";
-        WriteFileAtomic(partial / "blur" / (key + ".png"), EncodePng(s.blurred.data(), H, W, 0, 0, 0, 0, where));
-        WriteFileAtomic(partial / "sharp" / (key + ".png"),
-                        EncodePng(s.SharpFrame(mid, spec), H, W, 0, 0, 0, 0, where));
-        fs::create_directories(partial / "frames" / key, ec);
-        if (ec) throw IoError(Msg() << (partial / "frames" / key).string() << ": cannot create: " << ec.message());
-        for (int j = 0; j < F; ++j) {
-          WriteFileAtomic(partial / "frames" / key / (std::to_string(j) + ".png"),
-                          EncodePng(s.SharpFrame(j, spec), H, W, 0, 0, 0, 0, where));
-        }
-        images += 2 + F;
-        progress.Advance();
-        if ((k + 1) % kBatch == 0 || k + 1 == n) save_progress(k + 1);
-        if (StopRequested() && k + 1 < n) {
-          save_progress(k + 1);
           user_wants_stop = true;
           break;
         }

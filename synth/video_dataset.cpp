@@ -21,8 +21,8 @@ ClipWindows WindowsOf(const Clip& clip, const VideoDatasetOptions& options) {
   plan.first_offset = begin;
   plan.source_frames = std::max<int64_t>(0, end - begin);
   plan.frames = plan.source_frames > 0 ? (plan.source_frames - 1) * options.interpolate + 1 : 0;
-  plan.windows =
-      plan.frames >= options.window ? (plan.frames - options.window) / options.Stride() + 1 : 0;
+  const int window = options.WindowOf(clip);
+  plan.windows = plan.frames >= window ? (plan.frames - window) / options.StrideOf(clip) + 1 : 0;
   return plan;
 }
 
@@ -62,6 +62,11 @@ void VideoDatasetOptions::Check() const {
   exposure.Check();
   CameraResponse::Parse(response);
   for (const Clip& clip : clips) {
+    if (clip.window > 0 && frames > clip.window) {
+      throw InputError(Msg() << clip.path.string() << ": scene " << clip.name << " averages "
+                             << clip.window << " frames (its manifest window), fewer than --frames "
+                             << frames);
+    }
     if (crop_width > 0 && (crop_width > clip.width || crop_height > clip.height)) {
       throw InputError(Msg() << clip.path.string() << ": scene " << clip.name << " is "
                              << clip.width << "x" << clip.height << ", smaller than the crop "
@@ -84,7 +89,7 @@ void VideoDatasetOptions::Check() const {
         msg << "frames " << clip.FrameName(plan.first_offset) << " to "
             << clip.FrameName(plan.first_offset + plan.source_frames - 1) << " are "
             << plan.frames << (interpolate > 1 ? " (interpolated)" : "") << " frames, fewer than "
-            << "the window of " << window;
+            << "the window of " << WindowOf(clip);
       }
       throw InputError(msg);
     }
@@ -99,6 +104,7 @@ Json VideoDatasetOptions::ToJson() const {
                            {"first_frame", c.first_number},
                            {"frames", c.num_frames},
                            {"size", {c.width, c.height}}});
+    if (c.window > 0) source_list.back()["window"] = c.window;
   }
   const CameraResponse r = CameraResponse::Parse(response);
   Json json{{"command", "video"},
@@ -149,7 +155,7 @@ VideoSampleMaker::VideoSampleMaker(VideoDatasetOptions options)
     reopens_seen_.push_back(0);
     total_samples_ += plans_.back().windows * options_.crops_per_window;
     // Enough decoded frames for every window the parallel workers may hold at once.
-    const int64_t span = options_.window / options_.interpolate + 2;
+    const int64_t span = options_.WindowOf(clip) / options_.interpolate + 2;
     readers_.push_back(std::make_unique<ClipReader>(clip, span * options_.cache_windows));
   }
 }
@@ -158,8 +164,8 @@ VideoWindow VideoSampleMaker::LoadWindow(size_t c, int64_t w) {
   const Clip& clip = options_.clips[c];
   const ClipWindows& plan = plans_[c];
   const int k = options_.interpolate;
-  const int64_t first_virtual = w * options_.Stride();
-  const int64_t last_virtual = first_virtual + options_.window - 1;
+  const int64_t first_virtual = w * options_.StrideOf(clip);
+  const int64_t last_virtual = first_virtual + options_.WindowOf(clip) - 1;
   const int64_t first_source = first_virtual / k;
   const int64_t last_source = (last_virtual + k - 1) / k;
   BLURKIT_CHECK(last_source < plan.source_frames) << clip.name << " window " << w;
@@ -261,7 +267,7 @@ Sample VideoSampleMaker::Make(int64_t index) {
 Sample VideoSampleMaker::MakeFromWindow(int64_t index, size_t c, const VideoWindow& window,
                                         const cv::Rect& crop, RandomStream& geometry) const {
   const Clip& clip = options_.clips[c];
-  const int n = options_.window, f = options_.frames;
+  const int n = options_.WindowOf(clip), f = options_.frames;
   BLURKIT_CHECK(static_cast<int>(window.frames.size()) == n);
   const int width = crop.width, height = crop.height;
 

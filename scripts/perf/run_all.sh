@@ -6,6 +6,7 @@
 #   shards       gzip levels and checksums against plain shards   bench   metrics against scikit-image
 #   motion_step  training step against the reference layers       train   blurkit against PyTorch; shards against PNG
 #   python_loader  Python ShardDataset against a Dataset of PNGs  distributed  2 processes against 1
+#   export       shards export (LMDB, folders, tar) against reading the shards
 # Each benchmark's own table goes to OUT/NAME.log; the ratios to OUT/ratios.tsv and the screen.
 #
 # Usage: scripts/perf/run_all.sh [--only NAME,NAME] [--out DIR] [BUILD_DIR]
@@ -13,7 +14,7 @@
 #   scripts/fetch_samples.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-all=(synth video shards bench motion_step train python_loader distributed)
+all=(synth video shards export bench motion_step train python_loader distributed)
 only=""
 out="$root/runs/perf"
 build="$root/build"

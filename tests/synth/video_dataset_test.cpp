@@ -319,5 +319,48 @@ TEST_F(VideoDatasetTest, CheckNamesTheSceneThatIsTooShortOrTooSmall) {
   EXPECT_NO_THROW(o.Check());
 }
 
+// GoPro_Large's recipe: each scene averages its own number of frames (a manifest source's
+// "window"), others the run's --window; windows and strides follow each clip's own count.
+TEST_F(VideoDatasetTest, AClipsOwnWindowSetsItsAveragingAndWindows) {
+  WriteFrameFolder(dir_ / "a", TranslatingClip(33, 24, 16, 1, 0));
+  WriteFrameFolder(dir_ / "b", TranslatingClip(33, 24, 16, 1, 0));
+  auto clips = ClipsFromPaths({dir_ / "a", dir_ / "b"});
+  clips[1].window = 11;
+  VideoDatasetOptions o;
+  o.clips = clips;
+  o.window = 7;
+  o.frames = 3;
+  o.response = "linear";
+  EXPECT_EQ(WindowsOf(clips[0], o).windows, 4);  // 33 frames, windows of 7, stride 7
+  EXPECT_EQ(WindowsOf(clips[1], o).windows, 3);  // windows of 11, stride 11
+  VideoSampleMaker maker(o);
+  ASSERT_EQ(maker.num_samples(), 7);
+  const Sample first = maker.Make(0);
+  const Sample own = maker.Make(4);  // clip b, window 0: frames 0..10
+  EXPECT_EQ(first.source_frames, (std::vector<int64_t>{0, 3, 6}));
+  EXPECT_EQ(own.source_frames, (std::vector<int64_t>{0, 5, 10}));
+  // The blurred image is the plain average of the 11 frames (GoPro's `blur`, linear response).
+  const auto frames = TranslatingClip(33, 24, 16, 1, 0);
+  int mismatches = 0;
+  for (int y = 0; y < 16; ++y) {
+    for (int x = 0; x < 24; ++x) {
+      for (int c = 0; c < 3; ++c) {
+        int sum = 0;
+        for (int j = 0; j < 11; ++j) sum += frames[j].at<cv::Vec3b>(y, x)[2 - c];
+        mismatches += own.blurred[(y * 24 + x) * 3 + c] != (2 * sum + 11) / 22;
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  // A clip whose window is shorter than F is refused, naming the scene.
+  o.clips[1].window = 1;
+  try {
+    VideoSampleMaker bad(o);
+    ADD_FAILURE() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("averages 1 frames"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace blurkit::synth

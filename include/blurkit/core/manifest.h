@@ -28,6 +28,8 @@ struct ManifestSource {
   std::string path;    // relative to the data root
   std::string sha256;  // expected digest, lower-case hex ("" = not checked)
   double fov = 0;      // photos: horizontal field of view in degrees ("fov"; 0 = not given)
+  int window = 0;      // video: frames averaged for this source ("window"; 0 = the run's --window),
+                       // e.g. GoPro_Large's scenes, 7 to 13 by the scene name
 };
 
 struct Manifest {

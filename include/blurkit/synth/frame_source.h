@@ -41,6 +41,7 @@ struct Clip {
   int64_t num_frames = 0;
   int width = 0, height = 0;                // of the first frame
   std::string sha256;                       // video files: the file's digest; folders: ""
+  int window = 0;                           // frames averaged for this clip; 0 = the run's window
 
   // "GOPR0372_07_00 frame 000012.png" or "cockatoo.mp4 frame 12": names a frame in messages.
   std::string FrameName(int64_t offset) const;

@@ -58,6 +58,9 @@ struct VideoDatasetOptions {
   int compression = 0;
 
   int Stride() const { return stride > 0 ? stride : window; }
+  // A clip's own window (a manifest source's "window") or the run's, and the stride that follows.
+  int WindowOf(const Clip& clip) const { return clip.window > 0 ? clip.window : window; }
+  int StrideOf(const Clip& clip) const { return stride > 0 ? stride : WindowOf(clip); }
   void Check() const;  // throws InputError naming the clip and frames that do not fit
   // The parameters recorded in the shards (no paths, no thread counts).
   Json ToJson() const;
