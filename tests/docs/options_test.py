@@ -24,7 +24,8 @@ synth = ''.join(help_of(SYNTH, c) for c in ('panorama', 'photos', 'video', 'impo
 train = ''.join(help_of(TRAIN, c) for c in ('train', 'predict', 'info', 'restore'))
 bench = ''.join(help_of(BENCH, c) for c in ('score', 'matrix'))
 scripts = ''.join(help_of('bash', os.path.join('scripts', s))
-                  for s in ('demo.sh', 'pipeline.sh', 'learning_curves.sh', 'ablations.sh'))
+                  for s in ('demo.sh', 'pipeline.sh', 'learning_curves.sh', 'ablations.sh', 'fetch_samples.sh',
+                            'perf/run_all.sh'))
 EXTERNAL = {
     'cluster.md': {'--nnodes', '--node', '--nproc', '--master', '--redirects', '--tee', '--no', '--ntasks'},
     'python.md': {'--no-build-isolation', '--no-deps', '--no-index', '--system-site-packages'},
@@ -40,6 +41,8 @@ PAGES = {
     'docs/results.md': train + synth + scripts,
     'docs/shards.md': train + synth + bench,
     'docs/python.md': '',
+    'docs/export.md': synth,
+    'docs/data.md': scripts + synth,
     'docs/conventions.md': '',
 }
 option = re.compile(r'(?<![\w-])--[a-z][a-z0-9-]*')
