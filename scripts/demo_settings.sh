@@ -11,4 +11,4 @@
 demo_panorama_train=(--width 8 --crop 64 --batch 8 --lr 1e-3 --schedule paper --order-invariant)
 demo_panorama_steps=1400
 demo_video_train=(--width 8 --crop 64 --batch 8 --lr 1e-3 --schedule paper --order-invariant)
-demo_video_steps=300
+demo_video_steps=1000

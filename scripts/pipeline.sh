@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # blurkit's main job on the sample data, with the tools already built (scripts/demo.sh installs,
 # builds and fetches first, then runs this):
-#   1. four datasets from the demo manifests: panorama train/test (split by panorama) and video
-#      train/test (split by time), 3 sharp frames each;
+#   1. six datasets from the demo manifests, 3 sharp frames each: panorama train/test (split by
+#      panorama), two more panorama test sets (the test scenes along hand-shake paths; new views of
+#      the training panoramas), and video train/test (split by clip);
 #   2. one small `motion` model trained on each training set, for a fixed budget of steps
 #      (scripts/demo_settings.sh: the same settings as scripts/learning_curves.sh);
-#   3. both models predict both test sets;
+#   3. both models predict every test set;
 #   4. blurkit-bench: the cross-dataset matrix (the paper's Table 4 in shape), per-position tables
 #      (Tables 1-2), PSNR against blur size (Fig. 6) and the HTML report, with the blurred-input
 #      baseline alongside.
@@ -56,12 +57,12 @@ quiet=()
 
 # Sizes: the demo's, or CI's.
 if [ $quick -eq 1 ]; then
-  pano_train=(--samples 24); pano_test=(--samples 12)
+  pano_train=(--samples 24); pano_test=(--samples 12); pano_extra=(--samples 8)
   video_train=(--clip-range 0:0.25); video_test=(--clip-range 0.7:0.9)
   pano_budget=(--max-steps 3 --val-samples 4 --checkpoint-every 2)
   video_budget=("${pano_budget[@]}")
 else
-  pano_train=(); pano_test=(); video_train=(); video_test=()
+  pano_train=(); pano_test=(); pano_extra=(); video_train=(); video_test=()
   # Validated on the whole test set four times in a run.
   pano_budget=(--max-steps "$pano_steps" --epochs 100000 --val-every $(( (pano_steps + 3) / 4 )))
   video_budget=(--max-steps "$video_steps" --epochs 100000 --val-every $(( (video_steps + 3) / 4 )))
@@ -77,7 +78,15 @@ for split in train test; do
   "$synth" video --manifest "$root/data_manifests/demo_video.json" --split $split \
     --out "$out/video_$split" "${extra_v[@]}" "${quiet[@]}" | tail -n 3
 done
-for d in panorama_train panorama_test video_train video_test; do "$synth" shards verify "$out/$d"; done
+# The panorama model's two extra test sets: shake paths through the test scenes, and new views
+# of its training scenes.
+"$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split test_shake \
+  --out "$out/panorama_shake_test" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
+"$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split seen \
+  --out "$out/panorama_seen_test" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
+for d in panorama_train panorama_test panorama_shake_test panorama_seen_test video_train video_test; do
+  "$synth" shards verify "$out/$d"
+done
 took
 
 for data in panorama video; do
@@ -98,9 +107,10 @@ for data in panorama video; do
   took
 done
 
-stage "predict both test sets with both models"
+stage "predict every test set with both models"
+tests=(panorama panorama_shake panorama_seen video)
 for model in panorama video; do
-  for test in panorama video; do
+  for test in "${tests[@]}"; do
     pred="$out/pred/${model}_on_$test"
     if [ -f "$pred/index.json" ] && "$synth" shards verify "$pred" >/dev/null 2>&1; then
       echo "already predicted: $pred"
@@ -120,14 +130,18 @@ cat > "$out/matrix.json" <<JSON
   "order": "best-mean-psnr",
   "bins": 5,
   "strips": 3,
-  "test_sets": {"panorama": "panorama_test", "video": "video_test"},
+  "test_sets": {"panorama": "panorama_test", "panorama shake": "panorama_shake_test",
+                "panorama seen scenes": "panorama_seen_test", "video": "video_test"},
   "methods": [
     {"name": "motion", "trained_on": "panorama",
-     "predictions": {"panorama": "pred/panorama_on_panorama", "video": "pred/panorama_on_video"}},
+     "predictions": {"panorama": "pred/panorama_on_panorama", "panorama shake": "pred/panorama_on_panorama_shake",
+                     "panorama seen scenes": "pred/panorama_on_panorama_seen", "video": "pred/panorama_on_video"}},
     {"name": "motion", "trained_on": "video",
-     "predictions": {"panorama": "pred/video_on_panorama", "video": "pred/video_on_video"}},
+     "predictions": {"panorama": "pred/video_on_panorama", "panorama shake": "pred/video_on_panorama_shake",
+                     "panorama seen scenes": "pred/video_on_panorama_seen", "video": "pred/video_on_video"}},
     {"name": "blurred-input", "trained_on": "-",
-     "predictions": {"panorama": "blurred-input", "video": "blurred-input"}}
+     "predictions": {"panorama": "blurred-input", "panorama shake": "blurred-input",
+                     "panorama seen scenes": "blurred-input", "video": "blurred-input"}}
   ]
 }
 JSON

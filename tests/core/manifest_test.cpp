@@ -38,10 +38,47 @@ TEST_F(ManifestTest, RepositorySampleManifestsParseAndSplitByPanorama) {
     EXPECT_EQ(a.sha256.size(), 64u);
   }
   const Manifest demo = Manifest::Load(SourceDir() / "data_manifests/demo_panorama.json");
-  EXPECT_EQ(demo.Split("train").size(), 6u);
-  EXPECT_EQ(demo.Split("test").size(), 2u);
+  // The demo trains on 29 panoramas and tests on the two held out since the first demo; its two
+  // extra test sets are those two along shake paths and new views of the 29.
+  const auto demo_train = demo.Split("train");
+  const auto demo_test = demo.Split("test");
+  EXPECT_EQ(demo_train.size(), 29u);
+  ASSERT_EQ(demo_test.size(), 2u);
+  EXPECT_EQ(demo_test[0].id, "studio");
+  EXPECT_EQ(demo_test[1].id, "sunset");
+  for (const auto& a : demo_train) {
+    for (const auto& b : demo_test) EXPECT_NE(a.id, b.id) << "a panorama is in both splits";
+  }
+  auto ids = [](const std::vector<ManifestSource>& v) {
+    std::vector<std::string> out;
+    for (const auto& s : v) out.push_back(s.id);
+    return out;
+  };
+  EXPECT_EQ(ids(demo.Split("test_shake")), ids(demo_test));
+  EXPECT_EQ(ids(demo.Split("seen")), ids(demo_train));
+  EXPECT_EQ(demo.ParamsFor("panorama", "test_shake").value("trajectory", ""), "shake");
   EXPECT_EQ(demo.data_root.lexically_normal(), samples.data_root.lexically_normal());
   EXPECT_TRUE(demo.ParamsFor("panorama", "train").contains("samples"));
+}
+
+TEST_F(ManifestTest, ASourcesOwnWindowIsReadAndChecked) {
+  Write(dir_ / "m.json", R"({"sources": [{"id": "a", "path": "a", "window": 11}, {"id": "b", "path": "b"}],
+                             "splits": {"train": ["a", "b"]}})");
+  const auto split = Manifest::Load(dir_ / "m.json").Split("train");
+  EXPECT_EQ(split[0].window, 11);
+  EXPECT_EQ(split[1].window, 0);
+  const Manifest released = Manifest::Load(SourceDir() / "data_manifests/gopro_released.json");
+  for (const auto& s : released.Split("train")) {
+    EXPECT_EQ(s.window, std::stoi(s.id.substr(9, 2))) << s.id;  // GOPR0372_07_00: 7
+  }
+  Write(dir_ / "m.json", R"({"sources": [{"id": "a", "path": "a", "window": 0}], "splits": {"train": ["a"]}})");
+  try {
+    Manifest::Load(dir_ / "m.json");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("window must be a positive whole number"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(ManifestTest, UnknownSplitAndUnknownSourceAreClearErrors) {
