@@ -130,18 +130,18 @@ cat > "$out/matrix.json" <<JSON
   "order": "best-mean-psnr",
   "bins": 5,
   "strips": 3,
-  "test_sets": {"panorama": "panorama_test", "panorama shake": "panorama_shake_test",
-                "panorama seen scenes": "panorama_seen_test", "video": "video_test"},
+  "test_sets": {"panorama": "panorama_test", "panorama_shake": "panorama_shake_test",
+                "panorama_seen": "panorama_seen_test", "video": "video_test"},
   "methods": [
     {"name": "motion", "trained_on": "panorama",
-     "predictions": {"panorama": "pred/panorama_on_panorama", "panorama shake": "pred/panorama_on_panorama_shake",
-                     "panorama seen scenes": "pred/panorama_on_panorama_seen", "video": "pred/panorama_on_video"}},
+     "predictions": {"panorama": "pred/panorama_on_panorama", "panorama_shake": "pred/panorama_on_panorama_shake",
+                     "panorama_seen": "pred/panorama_on_panorama_seen", "video": "pred/panorama_on_video"}},
     {"name": "motion", "trained_on": "video",
-     "predictions": {"panorama": "pred/video_on_panorama", "panorama shake": "pred/video_on_panorama_shake",
-                     "panorama seen scenes": "pred/video_on_panorama_seen", "video": "pred/video_on_video"}},
+     "predictions": {"panorama": "pred/video_on_panorama", "panorama_shake": "pred/video_on_panorama_shake",
+                     "panorama_seen": "pred/video_on_panorama_seen", "video": "pred/video_on_video"}},
     {"name": "blurred-input", "trained_on": "-",
-     "predictions": {"panorama": "blurred-input", "panorama shake": "blurred-input",
-                     "panorama seen scenes": "blurred-input", "video": "blurred-input"}}
+     "predictions": {"panorama": "blurred-input", "panorama_shake": "blurred-input",
+                     "panorama_seen": "blurred-input", "video": "blurred-input"}}
   ]
 }
 JSON
