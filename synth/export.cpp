@@ -14,6 +14,7 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -46,6 +47,14 @@ std::string EncodePng(const uint8_t* rgb, int height, int width, int x0 = 0, int
     throw IoError(Msg() << where << ": cannot encode PNG");
   }
   return std::string(png.begin(), png.end());
+}
+
+// Frame J of F as exported: zero-padded to the width of F - 1, so that listings sort in time
+// order (F = 13: 00 .. 12).
+std::string FrameLabel(int j, int frames) {
+  const int width = static_cast<int>(std::to_string(std::max(frames - 1, 0)).size());
+  std::string label = std::to_string(j);
+  return std::string(width - std::min<int>(width, label.size()), '0') + label;
 }
 
 // Sub-image origins along one axis, as BasicSR's extract_subimages.py (thresh_size 0).
@@ -267,7 +276,11 @@ ExportSummary ExportDataset(const ExportOptions& o) {
   if (o.crop < 0 || o.crop_step < 0) throw InputError("--crop and --crop-step must be positive");
   if (o.shard_size <= 0) throw InputError(Msg() << "--shard-size must be positive, got " << o.shard_size);
   CheckOutputOutside(o.out, o.dataset);
-  const fs::path out = o.out.lexically_normal();
+  fs::path out = o.out.lexically_normal();
+  if (out.filename().empty()) out = out.parent_path();  // "exp/" is "exp"
+  if (out.empty() || out.filename() == "." || out.filename() == "..") {
+    throw InputError(Msg() << "--out must name a folder to create, got '" << o.out.string() << "'");
+  }
   const fs::path partial = fs::path(out.string() + ".partial");
   CheckOutputOutside(partial, o.dataset);
 
@@ -282,6 +295,21 @@ ExportSummary ExportDataset(const ExportOptions& o) {
     }
   }
   const Json record = RunRecord(opt, reader);
+  {
+    // Keys must be unique after sanitising ids (BasicSR and webdataset cut names at a dot).
+    std::map<std::string, std::string> seen;
+    for (const auto& id : reader.SampleIds()) {
+      const auto [it, fresh] = seen.emplace(ExportKey(id), id);
+      if (!fresh) {
+        throw InputError(Msg() << o.dataset.string() << ": samples '" << it->second << "' and '" << id
+                               << "' give the same key '" << it->first << "' in the exported formats");
+      }
+      if (o.format == "webdataset" && it->first.size() + 24 > 100) {
+        throw InputError(Msg() << o.dataset.string() << ": sample id '" << id << "' is too long for a "
+                               << "tar member name (keys up to 76 characters)");
+      }
+    }
+  }
 
   ExportSummary summary;
   // A complete earlier export of the same thing: nothing to do.
@@ -294,7 +322,14 @@ ExportSummary ExportDataset(const ExportOptions& o) {
     }
     Json without = done;
     without.erase("images");
-    if (!o.overwrite && without == record) {
+    // A run killed between the rename and its last write leaves its progress record in OUT.
+    const bool finished_progress = done.value("run", Json()) == record && done.value("done", int64_t(-1)) == reader.size();
+    if (!o.overwrite && (without == record || finished_progress)) {
+      if (finished_progress) {
+        Json final_record = record;
+        final_record["images"] = done.value("images", int64_t(0));
+        WriteFileAtomic(out / kMarker, final_record.dump(1) + "\n");
+      }
       summary.samples = reader.size();
       summary.images = done.value("images", int64_t(0));
       summary.already_complete = true;
@@ -308,9 +343,10 @@ ExportSummary ExportDataset(const ExportOptions& o) {
     }
   }
   std::error_code ec;
-  // Resume OUT.partial when it is this export; otherwise start it afresh.
+  // Resume OUT.partial when it is this export (with or without --overwrite, which is about OUT);
+  // otherwise start it afresh.
   int64_t start = 0, images = 0;
-  if (fs::exists(partial / kMarker) && !o.overwrite) {
+  if (fs::exists(partial / kMarker)) {
     Json progress;
     try {
       std::ifstream(partial / kMarker) >> progress;
@@ -326,7 +362,13 @@ ExportSummary ExportDataset(const ExportOptions& o) {
     fs::remove_all(partial, ec);
     fs::create_directories(partial, ec);
     if (ec) throw IoError(Msg() << partial.string() << ": cannot create the folder: " << ec.message());
+  } else {
+    // Temporary files of the interrupted run (a half-written tar) go.
+    for (const auto& entry : fs::directory_iterator(partial, ec)) {
+      if (IsTemporaryPath(entry.path())) fs::remove(entry.path(), ec);
+    }
   }
+  const bool resumed = start > 0;
   summary.resumed_from = start;
   auto save_progress = [&](int64_t done) {
     WriteFileAtomic(partial / kMarker, Json{{"run", record}, {"done", done}, {"images", images}}.dump(1) + "\n");
@@ -372,19 +414,19 @@ ExportSummary ExportDataset(const ExportOptions& o) {
         items.push_back({0, sub, png(s.blurred.data(), x, y, opt.crop)});
         items.push_back({1, sub, png(s.SharpFrame(mid, spec), x, y, opt.crop)});
         for (int j = 0; j < F; ++j) {
-          items.push_back({2, sub + "_f" + std::to_string(j), png(s.SharpFrame(j, spec), x, y, opt.crop)});
+          items.push_back({2, sub + "_f" + FrameLabel(j, F), png(s.SharpFrame(j, spec), x, y, opt.crop)});
         }
       }
     } else if (o.format == "gopro") {
       items.push_back({0, "blur/" + key + ".png", png(s.blurred.data())});
       items.push_back({0, "sharp/" + key + ".png", png(s.SharpFrame(mid, spec))});
       for (int j = 0; j < F; ++j) {
-        items.push_back({0, "frames/" + key + "/" + std::to_string(j) + ".png", png(s.SharpFrame(j, spec))});
+        items.push_back({0, "frames/" + key + "/" + FrameLabel(j, F) + ".png", png(s.SharpFrame(j, spec))});
       }
     } else {
       items.push_back({0, key + ".blurred.png", png(s.blurred.data())});
       for (int j = 0; j < F; ++j) {
-        items.push_back({0, key + ".sharp." + std::to_string(j) + ".png", png(s.SharpFrame(j, spec))});
+        items.push_back({0, key + ".sharp." + FrameLabel(j, F) + ".png", png(s.SharpFrame(j, spec))});
       }
       items.push_back({0, key + ".json", SampleMetadata(s, spec).dump() + "\n"});
     }
@@ -443,7 +485,7 @@ ExportSummary ExportDataset(const ExportOptions& o) {
               sub += suffix;
             }
             blur_meta.push_back(sub + ".png " + shape);
-            for (int j = 0; j < F; ++j) frame_meta.push_back(sub + "_f" + std::to_string(j) + ".png " + shape);
+            for (int j = 0; j < F; ++j) frame_meta.push_back(sub + "_f" + FrameLabel(j, F) + ".png " + shape);
           }
         }
         WriteMeta(partial / "blur.lmdb" / "meta_info.txt", blur_meta);
@@ -453,7 +495,7 @@ ExportSummary ExportDataset(const ExportOptions& o) {
     } else if (o.format == "webdataset") {
       const int64_t tars = (n + o.shard_size - 1) / o.shard_size;
       // Resume at the first tar not complete (a tar is written whole, then renamed).
-      for (int64_t t = start / o.shard_size; t < tars && !user_wants_stop; ++t) {
+      for (int64_t t = (start + o.shard_size - 1) / o.shard_size; t < tars && !user_wants_stop; ++t) {
         char name[32];
         std::snprintf(name, sizeof name, "shard-%06lld.tar", static_cast<long long>(t));
         const fs::path file = partial / name;
@@ -461,15 +503,23 @@ ExportSummary ExportDataset(const ExportOptions& o) {
         {
           PlainFile tar(tmp);
           const int64_t e = std::min(n, (t + 1) * o.shard_size);
-          for (int64_t b = t * o.shard_size; b < e; b += kBatch) {
+          int64_t tar_images = 0;
+          for (int64_t b = t * o.shard_size; b < e && !user_wants_stop; b += kBatch) {
             for (const auto& items : encode_range(b, std::min(e, b + kBatch))) {
               for (const auto& it : items) tar.Write(TarMember(it.name, it.bytes));
-              images += static_cast<int64_t>(items.size()) - 1;  // the JSON is not an image
+              tar_images += static_cast<int64_t>(items.size()) - 1;  // the JSON is not an image
               progress.Advance();
             }
+            if (StopRequested() && b + kBatch < e) user_wants_stop = true;
+          }
+          if (user_wants_stop) {  // this tar is abandoned; the resumed run writes it again
+            tar.Close(/*sync=*/false);
+            fs::remove(tmp, ec);
+            break;
           }
           tar.Write(std::string(1024, '\0'));
           tar.Close(/*sync=*/true);
+          images += tar_images;
         }
         fs::rename(tmp, file, ec);
         if (ec) throw IoError(Msg() << file.string() << ": cannot rename into place: " << ec.message());
@@ -499,9 +549,14 @@ ExportSummary ExportDataset(const ExportOptions& o) {
         }
       }
     }
-  } catch (const InputError&) {
-    fs::remove_all(partial, ec);  // bad input: nothing partial stays
-    throw;
+  } catch (const InputError& e) {
+    if (!resumed) {
+      fs::remove_all(partial, ec);  // bad input: nothing partial stays
+      throw;
+    }
+    // An earlier run's work stays: the same command continues once the input is repaired.
+    throw InputError(Msg() << e.what() << " (the export so far stays in " << partial.string()
+                           << "; the same command continues it once the dataset is repaired)");
   }
   if (user_wants_stop) {
     throw Interrupted(Msg() << "stopped by " << StopSignalName() << ": the export so far is in "
@@ -509,12 +564,16 @@ ExportSummary ExportDataset(const ExportOptions& o) {
                       StopSignalNumber());
   }
   progress.Finish();
-  Json done = record;
-  done["images"] = images;
-  WriteFileAtomic(partial / kMarker, done.dump(1) + "\n");
-  if (fs::exists(out)) fs::remove_all(out, ec);
+  save_progress(n);  // complete: a run killed from here on finds OUT.partial or OUT finished
+  if (fs::exists(out)) {
+    fs::remove_all(out, ec);
+    if (ec) throw IoError(Msg() << out.string() << ": cannot remove the old export: " << ec.message());
+  }
   fs::rename(partial, out, ec);
   if (ec) throw IoError(Msg() << "cannot rename " << partial.string() << " to " << out.string() << ": " << ec.message());
+  Json done = record;
+  done["images"] = images;
+  WriteFileAtomic(out / kMarker, done.dump(1) + "\n");
   summary.samples = n;
   summary.images = images;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

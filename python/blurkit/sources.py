@@ -73,7 +73,7 @@ def _box3(a):
     return out
 
 
-def repair_dwab(img, chroma_ratio=20.0, level=None, negative=None, max_rounds=64):
+def repair_dwab(img, chroma_ratio=20.0, level=None, negative=None):
     """Returns (repaired float32 image, mask of the pixels replaced).
 
     The damaged pixels (``damage_mask``, grown by one pixel to take the ringing's positive lobes
@@ -89,9 +89,7 @@ def repair_dwab(img, chroma_ratio=20.0, level=None, negative=None, max_rounds=64
     out = np.maximum(img, 0)
     known = ~mask
     out[mask] = 0
-    for _ in range(max_rounds):
-        if known.all():
-            break
+    while not known.all():
         # Wrap horizontally: extend by one column each side before the 3x3 sums.
         k = np.concatenate([known[:, -1:], known, known[:, :1]], axis=1).astype(np.float64)
         v = np.concatenate([out[:, -1:], out, out[:, :1]], axis=1).astype(np.float64)
@@ -100,11 +98,9 @@ def repair_dwab(img, chroma_ratio=20.0, level=None, negative=None, max_rounds=64
         total = _box3(v)[:, 1:-1]
         fill = (~known) & (count > 0)
         if not fill.any():
-            break
+            raise ValueError('repair_dwab: every pixel is damaged; there is nothing to fill from')
         out[fill] = (total[fill] / count[fill][:, None]).astype(np.float32)
         known = known | fill
-    if not known.all():
-        raise ValueError('repair_dwab: the whole image is damaged; nothing to fill from')
     # Each damaged region keeps the light it held: the ringing's lobes cancel in its signed sum,
     # which a fill from the rim alone would lose (a sun as dim as its halo).
     labels, count = _components(mask)

@@ -243,6 +243,52 @@ class Export(unittest.TestCase):
             # Run again: complete, nothing to do.
             self.assertIn('already complete', run(*args).stdout)
 
+    def test_trailing_slash_and_overwrite_resume(self):
+        # "--out DIR/" is DIR (its .partial beside it, not inside).
+        out = self.out('slash')
+        run('shards', 'export', self.rot, '--format', 'gopro', '--out', out + '/')
+        self.assertTrue(os.path.isfile(os.path.join(out, 'export.json')))
+        self.assertFalse(os.path.exists(os.path.join(out, '.partial')))
+        # Replacing an old export with --overwrite, interrupted: the same command resumes.
+        ref = self.out('slash_ref')
+        run('shards', 'export', self.rot, '--format', 'webdataset', '--shard-size', 4, '--out', ref)
+        target = self.out('slash_replace')
+        os.makedirs(target)
+        open(os.path.join(target, 'old.txt'), 'w').close()
+        shutil.copytree(ref, target + '.partial')
+        record = json.load(open(os.path.join(ref, 'export.json')))
+        images = record.pop('images')
+        os.remove(os.path.join(target + '.partial', 'shard-000002.tar'))
+        with open(os.path.join(target + '.partial', 'export.json'), 'w') as f:
+            json.dump({'run': record, 'done': 8, 'images': 8 * 4}, f)
+        r = run('shards', 'export', self.rot, '--format', 'webdataset', '--shard-size', 4, '--out', target,
+                '--overwrite')
+        self.assertIn('continuing from sample 8', r.stdout)
+        self.assertEqual(tree_digest(target), tree_digest(ref))
+        self.assertEqual(json.load(open(os.path.join(target, 'export.json')))['images'], images)
+        # Killed after the last tar but before the rename: nothing is written again.
+        again = self.out('slash_done')
+        shutil.copytree(ref, again + '.partial')
+        with open(os.path.join(again + '.partial', 'export.json'), 'w') as f:
+            json.dump({'run': record, 'done': 10, 'images': images}, f)
+        r = run('shards', 'export', self.rot, '--format', 'webdataset', '--shard-size', 4, '--out', again)
+        self.assertIn('continuing from sample 10', r.stdout)
+        self.assertEqual(tree_digest(again), tree_digest(ref))
+
+    def test_frame_names_sort_in_time_order(self):
+        frames = os.path.join(self.work, 'clip')
+        long = self.out('vid11')
+        run('video', '--input', frames, '--window', 11, '--frames', 11, '--crop', 32, '--seed', 1, '--out', long, '-q')
+        out = self.out('gopro11')
+        run('shards', 'export', long, '--format', 'gopro', '--out', out)
+        first = sorted(os.listdir(os.path.join(out, 'frames')))[0]
+        names = sorted(os.listdir(os.path.join(out, 'frames', first)))
+        self.assertEqual(names, [f'{j:02d}.png' for j in range(11)])
+        s = blurkit.open_sample(long, 0)
+        for j, name in enumerate(names):
+            np.testing.assert_array_equal(png(open(os.path.join(out, 'frames', first, name), 'rb').read()),
+                                          s['sharp'][j])
+
     def test_existing_output_needs_overwrite(self):
         out = self.out('occupied')
         os.makedirs(out)
@@ -273,6 +319,21 @@ class Export(unittest.TestCase):
             self.assertIn(shard, r.stderr)
             self.assertFalse(os.path.exists(out))
             self.assertFalse(os.path.exists(out + '.partial'))
+        # A resumed run that meets the damage keeps the earlier run's work and says so.
+        out = self.out('from_damaged_resumed')
+        ref = self.out('from_damaged_ref')
+        run('shards', 'export', self.rot, '--format', 'gopro', '--out', ref)
+        shutil.copytree(ref, out + '.partial')
+        record = json.load(open(os.path.join(ref, 'export.json')))
+        record.pop('images')
+        record['dataset'] = os.path.abspath(bad)
+        with open(os.path.join(out + '.partial', 'export.json'), 'w') as f:
+            json.dump({'run': record, 'done': 2, 'images': 10}, f)
+        r = run('shards', 'export', bad, '--format', 'gopro', '--out', out, check=False)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('the export so far stays in', r.stderr)
+        self.assertTrue(os.path.isdir(out + '.partial'))
+        self.assertFalse(os.path.exists(out))
 
     def test_bad_options(self):
         for args, message in ((('--format', 'tfrecord'), '--format must be'),

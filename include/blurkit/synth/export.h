@@ -2,7 +2,7 @@
 // frameworks read.
 //   strips        PNG strips to look at (ExportStrips in commands.h; written straight into OUT)
 //   basicsr-lmdb  OUT/blur.lmdb, OUT/sharp.lmdb (middle frame) and OUT/frames.lmdb (all F frames,
-//                 keys KEY_fJ), each with the meta_info.txt BasicSR's create_lmdb.py writes
+//                 keys KEY_fJ; J zero-padded to the width of F - 1, as in the other formats), each with the meta_info.txt BasicSR's create_lmdb.py writes
 //                 ("KEY.png (H,W,C) 1"), PNG values in OpenCV's BGR order: what BasicSR's
 //                 PairedImageDataset reads with its lmdb backend (and NAFNet, Restormer, HINet).
 //                 --crop N --crop-step S cuts sub-images as NAFNet/BasicSR's extract_subimages.py
@@ -14,7 +14,8 @@
 // KEY is the sample id with every character outside [A-Za-z0-9_-] replaced by '_' (BasicSR and
 // webdataset split names at the first '.').
 //
-// For these three formats: streaming (one sample in memory at a time, LMDB transactions of 64 samples), atomic (the output
+// For these three formats: streaming (one batch of 64 samples in memory at a time, one LMDB
+// transaction per batch), atomic (the output
 // is built in OUT.partial and renamed to OUT when complete; OUT/export.json records what was
 // exported from what) and resumable (the same command continues OUT.partial after a kill, a full
 // disk or Ctrl-C). Every sample is read through the checksummed reader.
