@@ -10,7 +10,7 @@ build=${1:-$root/build}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 clip="$root/data/samples/videos/cockatoo.mp4"
-[ -f "$clip" ] || { echo "perf_bench: $clip missing; run scripts/fetch_samples.sh" >&2; exit 1; }
+[ -f "$clip" ] || { echo "perf/bench: $clip missing; run scripts/fetch_samples.sh" >&2; exit 1; }
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 /usr/bin/python3 - "$clip" "$work" <<'PY'
 import sys, cv2

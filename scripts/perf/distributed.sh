@@ -14,7 +14,7 @@ steps=${2:-60}
 train="$build/train/blurkit-train"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-command -v torchrun >/dev/null || { echo "perf_distributed: torchrun missing (scripts/setup.sh installs python3-torch)" >&2; exit 1; }
+command -v torchrun >/dev/null || { echo "perf/distributed: torchrun missing (scripts/setup.sh installs python3-torch)" >&2; exit 1; }
 "$build/synth/blurkit-synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split train \
   --samples 512 --out "$work/data" -q >/dev/null
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

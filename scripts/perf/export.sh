@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Export speed (blurkit-synth shards export) against reading the same shards, in the same run: 256
 # of the demo's test-panorama samples (128x128, F = 3), each format from a cold start to its
-# renamed, complete output, on one thread. Prints samples/s and the ratio export / shard read.
+# renamed, complete output (PNG encoding on all cores). Prints samples/s and the ratio export / shard read.
 # Usage: scripts/perf/export.sh [BUILD_DIR]   (needs scripts/fetch_samples.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/scripts/perf/ratio.sh"
 build=${1:-$root/build}
 bin="$build/train/train_benchmark"
-[ -x "$bin" ] || { echo "perf_motion_step: $bin missing; build first (scripts/setup.sh)" >&2; exit 1; }
+[ -x "$bin" ] || { echo "perf/motion_step: $bin missing; build first (scripts/setup.sh)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The benchmark binary opens a dataset for its loader benchmarks (not run here); the step

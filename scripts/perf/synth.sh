@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/scripts/perf/ratio.sh"
 build=${1:-$root/build}
 bench="$build/synth/synth_render_benchmark"
-[ -x "$bench" ] || { echo "perf_synth: $bench missing; run scripts/setup.sh first" >&2; exit 1; }
+[ -x "$bench" ] || { echo "perf/synth: $bench missing; run scripts/setup.sh first" >&2; exit 1; }
 json=$(mktemp)
 trap 'rm -f "$json"' EXIT
 "$bench" --benchmark_min_time=2 --benchmark_format=json >"$json" 2>/dev/null

@@ -17,15 +17,15 @@ source "$root/scripts/perf/ratio.sh"
 build=${1:-$root/build}
 bin="$build/train/train_benchmark"
 synth="$build/synth/blurkit-synth"
-[ -x "$bin" ] || { echo "perf_train: $bin missing; build first (scripts/setup.sh)" >&2; exit 1; }
-[ -f "$root/data/samples/videos/cockatoo.mp4" ] || { echo "perf_train: run scripts/fetch_samples.sh" >&2; exit 1; }
+[ -x "$bin" ] || { echo "perf/train: $bin missing; build first (scripts/setup.sh)" >&2; exit 1; }
+[ -f "$root/data/samples/videos/cockatoo.mp4" ] || { echo "perf/train: run scripts/fetch_samples.sh" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 threads=$(nproc)
 py=/usr/bin/python3  # Debian's interpreter, where python3-torch is
 if ! "$py" -c 'import torch' 2>/dev/null; then
   # The Python baseline only; blurkit itself does not need it.
-  echo "perf_train: installing python3-torch (the PyTorch baseline)"
+  echo "perf/train: installing python3-torch (the PyTorch baseline)"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends python3-torch >/dev/null
 fi
@@ -56,7 +56,7 @@ for config in "8 8 128 3" "16 4 128 7"; do
   pyms=$(jq .ms_per_step <<<"$pyjson")
   pyparams=$(jq .parameters <<<"$pyjson")
   [ "$(printf %.0f "$cpp_params")" = "$pyparams" ] || {
-    echo "perf_train: the Python unet has $pyparams parameters, blurkit's $cpp_params: not the same model" >&2; exit 1; }
+    echo "perf/train: the Python unet has $pyparams parameters, blurkit's $cpp_params: not the same model" >&2; exit 1; }
   awk -v n="unet $w/$b/$c/$f ($pyparams params)" -v c="$cpp" -v p="$pyms" \
     'BEGIN { printf "%-34s %12.1f %12.1f %11.2fx\n", n, c, p, c / p }'
   ratio "training step time, blurkit / PyTorch, unet $w/$b/$c/$f" "$(div "$cpp" "$pyms")" "<= 1"

@@ -9,8 +9,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/scripts/perf/ratio.sh"
 build=${1:-$root/build}
 bench="$build/synth/synth_video_benchmark"
-[ -x "$bench" ] || { echo "perf_video: $bench missing; run scripts/setup.sh first" >&2; exit 1; }
-[ -f "$root/data/samples/videos/cockatoo.mp4" ] || { echo "perf_video: run scripts/fetch_samples.sh first" >&2; exit 1; }
+[ -x "$bench" ] || { echo "perf/video: $bench missing; run scripts/setup.sh first" >&2; exit 1; }
+[ -f "$root/data/samples/videos/cockatoo.mp4" ] || { echo "perf/video: run scripts/fetch_samples.sh first" >&2; exit 1; }
 json=$(mktemp)
 trap 'rm -f "$json"' EXIT
 "$bench" --benchmark_min_time=2 --benchmark_format=json >"$json" 2>/dev/null
