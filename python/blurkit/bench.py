@@ -1,29 +1,13 @@
 """Scoring with blurkit-bench from Python."""
 import json
 import os
-import shutil
 import subprocess
+
+from ._tools import cli_flags, find_tool
 
 
 class BenchError(RuntimeError):
     """blurkit-bench refused the input or failed; the message is its own, naming the file."""
-
-
-def _find_bench(bench):
-    if bench:
-        return os.fspath(bench)
-    if os.environ.get('BLURKIT_BENCH'):
-        return os.environ['BLURKIT_BENCH']
-    found = shutil.which('blurkit-bench')
-    if found:
-        return found
-    # A source checkout: python/blurkit/bench.py -> build/bench/blurkit-bench
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    candidate = os.path.join(here, 'build', 'bench', 'blurkit-bench')
-    if os.path.exists(candidate):
-        return candidate
-    raise FileNotFoundError('blurkit-bench not found: pass bench=PATH, set BLURKIT_BENCH, or put it on PATH '
-                            '(scripts/setup.sh builds it in build/bench/)')
 
 
 def score(gt, pred, out, bench=None, **options):
@@ -56,14 +40,9 @@ def score(gt, pred, out, bench=None, **options):
     BenchError
         blurkit-bench exited non-zero; the message is its error.
     """
-    args = [_find_bench(bench), 'score', '--gt', os.fspath(gt), '--pred', os.fspath(pred), '--out',
+    args = [find_tool('blurkit-bench', bench), 'score', '--gt', os.fspath(gt), '--pred', os.fspath(pred), '--out',
             os.fspath(out), '--quiet']
-    for key, value in options.items():
-        flag = '--' + key.replace('_', '-')
-        if value is True:
-            args.append(flag)
-        elif value is not False and value is not None:
-            args += [flag, str(value)]
+    args += cli_flags(options)
     run = subprocess.run(args, capture_output=True, text=True)
     if run.returncode != 0:
         message = run.stderr.strip().removeprefix('error: ') or f'exit {run.returncode}'

@@ -1,8 +1,9 @@
 """Exporting a blurkit dataset to the layouts other training frameworks read, with blurkit-synth."""
 import json
 import os
-import shutil
 import subprocess
+
+from ._tools import cli_flags, find_tool
 
 
 class ExportError(RuntimeError):
@@ -10,22 +11,6 @@ class ExportError(RuntimeError):
 
 
 FORMATS = ('basicsr-lmdb', 'gopro', 'webdataset')
-
-
-def _find_synth(synth):
-    if synth:
-        return os.fspath(synth)
-    if os.environ.get('BLURKIT_SYNTH'):
-        return os.environ['BLURKIT_SYNTH']
-    found = shutil.which('blurkit-synth')
-    if found:
-        return found
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    candidate = os.path.join(here, 'build', 'synth', 'blurkit-synth')
-    if os.path.exists(candidate):
-        return candidate
-    raise FileNotFoundError('blurkit-synth not found: pass synth=PATH, set BLURKIT_SYNTH, or put it on PATH '
-                            '(scripts/setup.sh builds it in build/synth/)')
 
 
 def export(dataset, out, format, synth=None, **options):
@@ -60,14 +45,9 @@ def export(dataset, out, format, synth=None, **options):
     """
     if format not in FORMATS:
         raise ValueError(f'format must be one of {FORMATS}, got {format!r}')
-    args = [_find_synth(synth), 'shards', 'export', os.fspath(dataset), '--format', format, '--out',
+    args = [find_tool('blurkit-synth', synth), 'shards', 'export', os.fspath(dataset), '--format', format, '--out',
             os.fspath(out), '--quiet']
-    for key, value in options.items():
-        flag = '--' + key.replace('_', '-')
-        if value is True:
-            args.append(flag)
-        elif value is not False and value is not None:
-            args += [flag, str(value)]
+    args += cli_flags(options)
     run = subprocess.run(args, capture_output=True, text=True)
     if run.returncode != 0:
         message = run.stderr.strip().splitlines()[-1:] or [f'exit {run.returncode}']
