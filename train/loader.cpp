@@ -1,5 +1,7 @@
 #include "blurkit/train/loader.h"
 
+#include <algorithm>
+
 #include "blurkit/core/error.h"
 #include "blurkit/core/random.h"
 
@@ -52,17 +54,26 @@ void CropInto(const uint8_t* rgb, int height, int width, int top, int left, int 
 
 }  // namespace
 
-Batch MakeBatch(const DatasetReader& reader, const std::vector<int64_t>& order, int64_t epoch,
-                int64_t index, const LoaderOptions& options) {
-  const DatasetSpec& spec = reader.spec();
-  const int f = spec.frames;
-  const int h = options.crop > 0 ? options.crop : spec.height;
-  const int w = options.crop > 0 ? options.crop : spec.width;
-  if (h > spec.height || w > spec.width) {
-    throw InputError(Msg() << reader.folder().string() << ": crops of " << w << "x" << h
-                           << " do not fit its " << spec.width << "x" << spec.height
-                           << " images (lower --crop)");
+namespace {
+
+// Batch `index` of an epoch whose order holds global indices into `readers` (see MixedOrder).
+Batch MakeMixedBatch(const std::vector<std::shared_ptr<const DatasetReader>>& readers,
+                     const std::vector<int64_t>& offsets, const std::vector<int64_t>& order,
+                     int64_t epoch, int64_t index, const LoaderOptions& options) {
+  const int f = readers.front()->spec().frames;
+  for (const auto& reader : readers) {
+    const DatasetSpec& spec = reader->spec();
+    const int h = options.crop > 0 ? options.crop : spec.height;
+    const int w = options.crop > 0 ? options.crop : spec.width;
+    if (h > spec.height || w > spec.width) {
+      throw InputError(Msg() << reader->folder().string() << ": crops of " << w << "x" << h
+                             << " do not fit its " << spec.width << "x" << spec.height
+                             << " images (lower --crop)");
+    }
   }
+  const DatasetSpec& first = readers.front()->spec();
+  const int h = options.crop > 0 ? options.crop : first.height;
+  const int w = options.crop > 0 ? options.crop : first.width;
   Batch batch;
   batch.epoch = epoch;
   batch.index = index;
@@ -71,7 +82,10 @@ Batch MakeBatch(const DatasetReader& reader, const std::vector<int64_t>& order, 
   const size_t image = static_cast<size_t>(3) * h * w;
   for (int b = 0; b < options.batch; ++b) {
     const int64_t position = (index * options.world_size + options.rank) * options.batch + b;
-    const Sample sample = reader.Read(order[position]);
+    const int64_t global = order[position];
+    const size_t d = std::upper_bound(offsets.begin(), offsets.end(), global) - offsets.begin() - 1;
+    const DatasetSpec& spec = readers[d]->spec();
+    const Sample sample = readers[d]->Read(global - offsets[d]);
     RandomStream rng(options.seed, RandomPurpose::kAugment,
                      static_cast<uint64_t>(epoch) * 0x100000000ULL + static_cast<uint64_t>(position));
     const int top = static_cast<int>(rng.UniformInt(spec.height - h + 1));
@@ -97,11 +111,84 @@ Batch MakeBatch(const DatasetReader& reader, const std::vector<int64_t>& order, 
   return batch;
 }
 
+// Not owning: MakeBatch's reader outlives the call.
+std::shared_ptr<const DatasetReader> Borrow(const DatasetReader& reader) {
+  return std::shared_ptr<const DatasetReader>(&reader, [](const DatasetReader*) {});
+}
+
+}  // namespace
+
+Batch MakeBatch(const DatasetReader& reader, const std::vector<int64_t>& order, int64_t epoch,
+                int64_t index, const LoaderOptions& options) {
+  return MakeMixedBatch({Borrow(reader)}, {0}, order, epoch, index, options);
+}
+
+std::vector<int64_t> MixedOrder(const std::vector<std::shared_ptr<const DatasetReader>>& readers,
+                                const std::vector<int64_t>& offsets, const LoaderOptions& options,
+                                int64_t epoch) {
+  std::vector<std::vector<int64_t>> orders;
+  for (size_t d = 0; d < readers.size(); ++d) {
+    std::vector<int64_t> order;
+    if (options.shuffle) {
+      // The first dataset keeps the run's seed; the others get seeds of their own from it.
+      const uint64_t seed = d == 0 ? options.seed : Mix64(options.seed + 0x9E3779B97F4A7C15ULL * d);
+      order = readers[d]->ShuffledOrder(seed, epoch, options.shuffle_shards);
+    } else {
+      for (int64_t i = 0; i < readers[d]->size(); ++i) order.push_back(i);
+    }
+    for (int64_t& i : order) i += offsets[d];
+    orders.push_back(std::move(order));
+  }
+  if (orders.size() == 1) return orders.front();
+  // Sample j of dataset d (of n_d) goes at (j + 1/2) / n_d of the epoch; exact integer
+  // comparison of (2j + 1) n_e against (2k + 1) n_d, ties to the earlier dataset.
+  std::vector<size_t> next(orders.size(), 0);
+  std::vector<int64_t> mixed;
+  for (;;) {
+    size_t best = orders.size();
+    for (size_t d = 0; d < orders.size(); ++d) {
+      if (next[d] >= orders[d].size()) continue;
+      if (best == orders.size()) {
+        best = d;
+        continue;
+      }
+      const __int128 mine = static_cast<__int128>(2 * next[d] + 1) * orders[best].size();
+      const __int128 theirs = static_cast<__int128>(2 * next[best] + 1) * orders[d].size();
+      if (mine < theirs) best = d;
+    }
+    if (best == orders.size()) break;
+    mixed.push_back(orders[best][next[best]++]);
+  }
+  return mixed;
+}
+
 Loader::Loader(std::shared_ptr<const DatasetReader> reader, LoaderOptions options)
-    : reader_(std::move(reader)), options_(options) {
+    : Loader(std::vector<std::shared_ptr<const DatasetReader>>{std::move(reader)}, options) {}
+
+Loader::Loader(std::vector<std::shared_ptr<const DatasetReader>> readers, LoaderOptions options)
+    : readers_(std::move(readers)), options_(options) {
   options_.Check();
+  BLURKIT_CHECK(!readers_.empty()) << "a loader needs a dataset";
+  const DatasetSpec& first = readers_.front()->spec();
+  for (const auto& reader : readers_) {
+    const DatasetSpec& spec = reader->spec();
+    if (spec.frames != first.frames) {
+      throw InputError(Msg() << reader->folder().string() << ": " << spec.frames << " frames per sample, "
+                             << readers_.front()->folder().string() << " has " << first.frames
+                             << "; datasets trained together must agree on F");
+    }
+    if (options_.crop == 0 && (spec.width != first.width || spec.height != first.height)) {
+      throw InputError(Msg() << reader->folder().string() << ": " << spec.width << "x" << spec.height
+                             << " images, " << readers_.front()->folder().string() << " has "
+                             << first.width << "x" << first.height
+                             << "; datasets of different sizes train together on crops (--crop)");
+    }
+    offsets_.push_back(size_);
+    size_ += reader->size();
+  }
   if (BatchesPerEpoch() < 1) {
-    throw InputError(Msg() << reader_->folder().string() << ": " << reader_->size()
+    throw InputError(Msg() << readers_.front()->folder().string()
+                           << (readers_.size() > 1 ? " and the other datasets" : "") << ": " << size_
                            << " samples make no batch of " << options_.batch * options_.world_size);
   }
 }
@@ -109,7 +196,7 @@ Loader::Loader(std::shared_ptr<const DatasetReader> reader, LoaderOptions option
 Loader::~Loader() { Stop(); }
 
 int64_t Loader::BatchesPerEpoch() const {
-  return reader_->size() / (int64_t{options_.batch} * options_.world_size);
+  return size_ / (int64_t{options_.batch} * options_.world_size);
 }
 
 void Loader::Stop() {
@@ -126,10 +213,7 @@ void Loader::Stop() {
 void Loader::StartEpoch(int64_t epoch, int64_t first) {
   Stop();
   epoch_ = epoch;
-  order_ = options_.shuffle ? reader_->ShuffledOrder(options_.seed, epoch, options_.shuffle_shards) : std::vector<int64_t>();
-  if (!options_.shuffle) {
-    for (int64_t i = 0; i < reader_->size(); ++i) order_.push_back(i);
-  }
+  order_ = MixedOrder(readers_, offsets_, options_, epoch);
   first_ = next_ = first;
   end_ = BatchesPerEpoch();
   done_.clear();
@@ -147,7 +231,7 @@ void Loader::Work(int worker) {
       if (stopping_) return;
     }
     try {
-      Batch batch = MakeBatch(*reader_, order_, epoch_, k, options_);
+      Batch batch = MakeMixedBatch(readers_, offsets_, order_, epoch_, k, options_);
       std::lock_guard<std::mutex> lock(mutex_);
       done_.emplace(k, std::move(batch));
     } catch (...) {

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <csignal>
 #include <cmath>
+#include <deque>
+#include <limits>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -53,6 +55,10 @@ void TrainOptions::Check() const {
   }
   if (warmup < 0) throw InputError("--warmup must be >= 0");
   if (validate_every < 0) throw InputError("--val-every must be >= 0");
+  if (!(clip_grad_norm >= 0)) throw InputError("--clip-grad must be >= 0 (0 = no clipping)");
+  if (!(divergence == 0 || divergence > 1)) {
+    throw InputError("--divergence must be 0 (off) or a factor above 1");
+  }
   loss.Check();
   loader.Check();
 }
@@ -162,6 +168,37 @@ void TruncateLog(const fs::path& file, int64_t step) {
 
 }  // namespace
 
+double ClipGradientNorm(const std::vector<Tensor>& parameters, double max_norm) {
+  std::vector<Tensor> norms;
+  for (const Tensor& p : parameters) {
+    if (p.grad().defined()) norms.push_back(p.grad().detach().norm(2).to(torch::kFloat64));
+  }
+  if (norms.empty()) return 0;
+  const double norm = torch::stack(norms).norm(2).item<double>();
+  if (max_norm > 0 && std::isfinite(norm) && norm > max_norm) {
+    const double scale = max_norm / (norm + 1e-6);  // torch.nn.utils.clip_grad_norm_'s
+    torch::NoGradGuard no_grad;
+    for (const Tensor& p : parameters) {
+      if (p.grad().defined()) p.grad().mul_(scale);
+    }
+  }
+  return norm;
+}
+
+bool DivergenceWatch::Add(double loss) {
+  if (factor_ <= 0) return false;
+  recent_.push_back(loss);
+  sum_ += loss;
+  if (recent_.size() > kWindow) {
+    sum_ -= recent_.front();
+    recent_.pop_front();
+  }
+  if (recent_.size() < kWindow) return false;
+  mean_ = sum_ / kWindow;
+  lowest_ = std::min(lowest_, mean_);
+  return mean_ > factor_ * lowest_;
+}
+
 std::vector<uint8_t> RunModel(FrameModelImpl& model, const uint8_t* rgb, int height, int width,
                               torch::Device device) {
   torch::NoGradGuard no_grad;
@@ -269,6 +306,7 @@ void CleanUpFailedRun(const fs::path& out, bool existed, bool started, const std
 TrainSummary Train(const TrainOptions& options) {
   options.Check();
   CheckOutputOutside(options.out, options.data);
+  for (const fs::path& more : options.more_data) CheckOutputOutside(options.out, more);
   CheckOutputOutside(options.out, options.validation);
   if (fs::exists(options.out / kCheckpointFile) && !options.resume) {
     throw InputError(Msg() << (options.out / kCheckpointFile).string()
@@ -325,6 +363,8 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
               << " in all; rendezvous " << launch.master_addr << ":" << launch.master_port << "\n";
   }
   auto reader = std::make_shared<DatasetReader>(options.data);
+  std::vector<std::shared_ptr<const DatasetReader>> readers{reader};
+  for (const fs::path& more : options.more_data) readers.push_back(std::make_shared<DatasetReader>(more));
   ModelOptions model_options = options.model;
   model_options.frames = reader->spec().frames;
   if (model_options.frames < 3) {
@@ -400,7 +440,7 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
       for (auto& p : model->named_parameters()) p.value().copy_(from[p.key()]);
     }
     if (main_rank) {
-      WriteFileAtomic(train_log, "step,epoch,lr,loss,photometric,consistency,penalty,samples_per_s\n");
+      WriteFileAtomic(train_log, "step,epoch,lr,loss,photometric,consistency,penalty,samples_per_s,grad_norm\n");
     // train_seconds: wall time spent in training steps, validation excluded (learning curves
     // against time: scripts/learning_curves.sh).
       WriteFileAtomic(val_log, "step,epoch,psnr_middle,psnr_others,samples,train_seconds\n");
@@ -419,16 +459,20 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
     for (const auto& b : model->buffers()) state.push_back(b);
     group->Broadcast(state);
   }
-  Loader loader(reader, loader_options);
+  Loader loader(readers, loader_options);
   const int64_t per_epoch = loader.BatchesPerEpoch();
   const int64_t validate_every = options.validate_every > 0 ? options.validate_every : per_epoch;
   int64_t total = options.epochs * per_epoch;
   if (options.max_steps > 0) total = std::min(total, options.max_steps);
+  Json more_data = Json::array();
+  for (const fs::path& more : options.more_data) more_data.push_back(more.string());
   Json extra{{"train", {{"data", options.data.string()},
+                        {"more_data", more_data},
                         {"epochs", options.epochs},
                         {"lr", options.learning_rate},
                         {"schedule", options.schedule},
                         {"warmup", options.warmup},
+                        {"clip_grad", options.clip_grad_norm},
                         {"loss", options.loss.distance},
                         {"batch", options.loader.batch},
                         {"world_size", world},
@@ -457,12 +501,32 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
   };
   double validation_seconds = 0;
   auto train_seconds = [&] { return seconds_before + elapsed() - validation_seconds; };
+  // The step checkpoint.pt holds (-1: none yet); a diverged run keeps it and writes no other.
+  int64_t saved_step = step > 0 ? step : -1;
   auto save = [&](int64_t at) {
     extra["epoch"] = at / per_epoch;
     extra["batch_in_epoch"] = at % per_epoch;
     extra["train_seconds"] = train_seconds();
     if (main_rank) SaveCheckpoint(checkpoint, *model, &optimizer, {at, model_options, extra});
+    saved_step = at;
     if (group) group->Barrier();
+  };
+  DivergenceWatch watch(options.divergence);
+  auto stop_diverged = [&](int64_t at, const std::string& why, bool finite) {
+    if (main_rank) log.flush();
+    Msg message;
+    message << options.out.string() << ": training diverged at step " << at << ": " << why
+            << "; stopped without checkpointing it. ";
+    if (saved_step >= 0) {
+      message << "checkpoint.pt holds step " << saved_step << ": continue from it with --resume and a "
+              << "lower --lr (this run: " << options.learning_rate << ") or --clip-grad, or start "
+              << "again if train_log.csv's loss had already risen by then";
+    } else {
+      message << "Start again with a lower --lr (this run: " << options.learning_rate
+              << ") or with --clip-grad";
+    }
+    if (finite) message << "; --divergence 0 trains on regardless";
+    throw Error(message);
   };
   auto validate = [&](int64_t at) {
     if (!validation) return;
@@ -512,6 +576,9 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
     optimizer.zero_grad();
     terms.total.backward();
     if (group) group->AverageGradients(model->parameters());
+    // After averaging, so that every rank clips alike and their models stay identical.
+    const double grad_norm = ClipGradientNorm(model->parameters(), options.clip_grad_norm);
+    if (!std::isfinite(grad_norm)) stop_diverged(step + 1, "its gradient is not finite", false);
     optimizer.step();
     ++step;
     const double seconds = elapsed();
@@ -539,15 +606,26 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
     if (main_rank) {
       log << step << "," << (step - 1) / per_epoch << "," << Csv(lr) << "," << Csv(loss) << ","
           << Csv(logged[1].item<double>()) << "," << Csv(logged[2].item<double>()) << ","
-          << Csv(logged[3].item<double>()) << "," << Csv(rate) << "\n";
+          << Csv(logged[3].item<double>()) << "," << Csv(rate) << "," << Csv(grad_norm) << "\n";
+    }
+    // The logged loss is the ranks' mean, so that all of them stop at the same step.
+    if (!std::isfinite(loss)) stop_diverged(step, "its loss is not finite", false);
+    if (watch.Add(loss)) {
+      stop_diverged(step, Msg() << "the mean loss of its last " << DivergenceWatch::kWindow << " steps is "
+                                << watch.mean() << ", " << watch.mean() / watch.lowest()
+                                << " times its lowest (" << watch.lowest() << ")",
+                    true);
     }
     char note[96];
     std::snprintf(note, sizeof(note), " loss %.4f, %.1f samples/s", loss, rate);
     progress.Advance(1, note);
-    if (step % 10 == 0 && main_rank) log.flush();
+    // At a checkpoint step the checkpoint is written before the log is flushed: a run killed in
+    // between never has a log that lists the step without the checkpoint that holds it.
     if (step % options.checkpoint_every == 0) {
-      if (main_rank) log.flush();
       save(step);
+      if (main_rank) log.flush();
+    } else if (step % 10 == 0 && main_rank) {
+      log.flush();
     }
     if (step % validate_every == 0) validate(step);
     if (step % per_epoch == 0 && step < total && !budget) loader.StartEpoch(step / per_epoch, 0);

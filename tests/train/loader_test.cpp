@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "blurkit/core/error.h"
 #include "test_data.h"
 
@@ -102,6 +104,73 @@ TEST_F(LoaderTest, RanksTakeSlicesOfTheGlobalBatchOfOneProcess) {
   part.batch = 2;
   part.world_size = 2;
   EXPECT_EQ(Loader(reader_, part).BatchesPerEpoch(), Loader(reader_, one).BatchesPerEpoch());
+}
+
+TEST_F(LoaderTest, SeveralDatasetsMixInProportionToTheirSizes) {
+  // 20 samples of 64x64 ("m") and 10 of 96x96 ("b"), trained together on 32x32 crops.
+  const fs::path other = dir_.string() + "_b";
+  fs::remove_all(other);
+  testing::WriteMovingSquares(other, 10, 3, 96, 5, "b");
+  auto b = std::make_shared<DatasetReader>(other);
+  LoaderOptions o;
+  o.batch = 3;
+  o.crop = 32;
+  o.seed = 4;
+  const std::vector<std::shared_ptr<const DatasetReader>> both{reader_, b};
+  const std::vector<int64_t> order = MixedOrder(both, {0, 20}, o, 1);
+  // A permutation of the 30 global indices; each dataset's own order kept (the first dataset
+  // with the run's seed, so one dataset alone is unchanged); every prefix within one sample of
+  // its share (2:1).
+  std::vector<int64_t> sorted = order, first, second;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < 30; ++i) ASSERT_EQ(sorted[i], i);
+  int64_t from_first = 0;
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (order[k] < 20) {
+      first.push_back(order[k]);
+      ++from_first;
+    } else {
+      second.push_back(order[k] - 20);
+    }
+    EXPECT_LE(std::abs(3 * from_first - 2 * int64_t(k + 1)), 3) << "after " << k + 1 << " samples";
+  }
+  EXPECT_EQ(first, reader_->ShuffledOrder(4, 1, o.shuffle_shards));
+  EXPECT_EQ(MixedOrder({reader_}, {0}, o, 1), reader_->ShuffledOrder(4, 1, o.shuffle_shards));
+  EXPECT_NE(second, b->ShuffledOrder(4, 1, o.shuffle_shards));  // a seed of its own
+  // The loader's batches hold the samples of that order, each from its own dataset.
+  Loader loader(both, o);
+  EXPECT_EQ(loader.BatchesPerEpoch(), 10);
+  loader.StartEpoch(1);
+  size_t position = 0;
+  while (auto batch = loader.Next()) {
+    EXPECT_EQ(batch->blurred.sizes(), (std::vector<int64_t>{3, 3, 32, 32}));
+    for (const std::string& id : batch->ids) {
+      const int64_t g = order[position++];
+      EXPECT_EQ(id, g < 20 ? "m" + std::to_string(g) : "b" + std::to_string(g - 20));
+    }
+  }
+  EXPECT_EQ(position, 30u);
+  // Whole images of two sizes cannot share a batch; datasets of another F cannot train together.
+  o.crop = 0;
+  try {
+    Loader whole(both, o);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("96x96"), std::string::npos) << e.what();
+  }
+  o.crop = 32;
+  const fs::path five = dir_.string() + "_f5";
+  fs::remove_all(five);
+  testing::WriteMovingSquares(five, 10, 5, 64, 6);
+  try {
+    Loader mixed({reader_, std::make_shared<DatasetReader>(five)}, o);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("5 frames per sample"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("agree on F"), std::string::npos) << e.what();
+  }
+  fs::remove_all(other);
+  fs::remove_all(five);
 }
 
 TEST_F(LoaderTest, CropLargerThanTheImagesIsAClearError) {

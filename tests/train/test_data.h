@@ -14,7 +14,7 @@
 namespace blurkit::train::testing {
 
 inline void WriteMovingSquares(const std::filesystem::path& dir, int n, int frames, int size,
-                               uint64_t seed) {
+                               uint64_t seed, const std::string& id_prefix = "m") {
   std::filesystem::create_directories(dir);
   DatasetSpec spec;
   spec.kind = DatasetKind::kVideo;
@@ -32,7 +32,7 @@ inline void WriteMovingSquares(const std::filesystem::path& dir, int n, int fram
       const uint8_t r = uint8_t(rng.UniformInt(200) + 55), g = uint8_t(rng.UniformInt(200) + 55);
       Sample s;
       s.index = i;
-      s.id = "m" + std::to_string(i);
+      s.id = id_prefix + std::to_string(i);
       s.sharp.assign(size_t(frames) * size * size * 3, 20);
       std::vector<float> sum(size_t(size) * size * 3, 0);
       for (int j = 0; j < frames; ++j) {

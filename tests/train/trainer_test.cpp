@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <limits>
+#include <random>
 
 #include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
@@ -298,6 +301,123 @@ TEST_F(TrainerTest, PredictionsPassTheVerifierAndValidationIsOrderAware) {
   fs::remove_all(p.out);
   Predict(p);
   EXPECT_EQ(DatasetReader(p.out).spec().params.at("model").at("parameters"), measured.at("parameters"));
+}
+
+TEST(ClipGradientNorm, MatchesTorchAndOnlyScalesDown) {
+  torch::manual_seed(3);
+  auto make = [] {
+    std::vector<torch::Tensor> params;
+    for (auto shape : {std::vector<int64_t>{3, 4}, {7}, {2, 2, 2}}) {
+      torch::Tensor p = torch::zeros(shape, torch::requires_grad());
+      p.mutable_grad() = torch::randn(shape);
+      params.push_back(p);
+    }
+    return params;
+  };
+  auto grads = [](const std::vector<torch::Tensor>& params) {
+    std::vector<torch::Tensor> g;
+    for (const auto& p : params) g.push_back(p.grad().clone());
+    return g;
+  };
+  std::vector<torch::Tensor> ours = make(), theirs;
+  for (const auto& p : ours) {
+    theirs.push_back(p.detach().clone().requires_grad_());
+    theirs.back().mutable_grad() = p.grad().clone();
+  }
+  const auto before = grads(ours);
+  double expected = 0;
+  for (const auto& g : before) expected += g.pow(2).sum().item<double>();
+  expected = std::sqrt(expected);
+  // Above the norm: clipped exactly as torch.nn.utils.clip_grad_norm_ clips.
+  EXPECT_NEAR(ClipGradientNorm(ours, 0.5), expected, 1e-5 * expected);
+  const double torch_norm = torch::nn::utils::clip_grad_norm_(theirs, 0.5);
+  EXPECT_NEAR(torch_norm, expected, 1e-5 * expected);
+  double clipped = 0;
+  for (size_t i = 0; i < ours.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(ours[i].grad(), theirs[i].grad(), 1e-5, 1e-7)) << "parameter " << i;
+    EXPECT_TRUE(torch::allclose(ours[i].grad(), before[i] * (0.5 / expected), 1e-4, 1e-7));
+    clipped += ours[i].grad().pow(2).sum().item<double>();
+  }
+  EXPECT_NEAR(std::sqrt(clipped), 0.5, 1e-4);
+  // Below the norm, or with clipping off (0): measured, untouched.
+  std::vector<torch::Tensor> below = make();
+  const auto kept = grads(below);
+  const double norm = ClipGradientNorm(below, 1e6);
+  EXPECT_GT(norm, 0);
+  EXPECT_DOUBLE_EQ(ClipGradientNorm(below, 0), norm);
+  for (size_t i = 0; i < below.size(); ++i) EXPECT_TRUE(torch::equal(below[i].grad(), kept[i]));
+  // A non-finite gradient is reported, not spread into the others.
+  below[1].mutable_grad()[0] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_FALSE(std::isfinite(ClipGradientNorm(below, 0.5)));
+  EXPECT_TRUE(torch::equal(below[0].grad(), kept[0]));
+}
+
+TEST(DivergenceWatch, NoiseNeverTripsItAndABlowUpDoes) {
+  // A falling loss with +-50% uniform noise per step (a batch of 8 on the demo's data moves less:
+  // its 50-step mean stayed within 1.3x its lowest) over 20000 steps: the 50-step mean never
+  // reaches 10x its lowest. Then the loss jumps 20-fold: the mean passes 10x its lowest once
+  // about 20 of the window's 50 steps have jumped.
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> noise(0.5, 1.5);
+  DivergenceWatch watch(10);
+  int64_t step = 0;
+  for (; step < 20000; ++step) {
+    const double loss = (0.05 + 0.5 * std::exp(-step / 500.0)) * noise(rng);
+    ASSERT_FALSE(watch.Add(loss)) << "tripped by noise at step " << step << ": mean " << watch.mean()
+                                  << ", lowest " << watch.lowest();
+  }
+  int64_t tripped = -1;
+  for (int64_t k = 1; k <= 60 && tripped < 0; ++k) {
+    if (watch.Add(20 * 0.05 * noise(rng))) tripped = k;
+  }
+  EXPECT_GE(tripped, 15);
+  EXPECT_LE(tripped, 35);
+  EXPECT_GT(watch.mean(), 10 * watch.lowest());
+  // Off (0): never, however far the loss goes.
+  DivergenceWatch off(0);
+  for (int k = 0; k < 200; ++k) EXPECT_FALSE(off.Add(k < 100 ? 0.1 : 1e9));
+}
+
+TEST_F(TrainerTest, ADivergedRunStopsWithAClearErrorAndKeepsItsLastGoodCheckpoint) {
+  // A rate of 1e30 sends the weights, then the outputs, past float's range within a few steps:
+  // the run must stop there, say so, and write no checkpoint of the diverged model.
+  TrainOptions o = Options("diverged");
+  o.epochs = 100;
+  o.learning_rate = 1e30;
+  o.checkpoint_every = 1;
+  o.divergence = 0;  // the finiteness check is always on
+  try {
+    Train(o);
+    FAIL() << "a run at lr 1e30 trained to the end";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("training diverged at step"), std::string::npos) << what;
+    EXPECT_NE(what.find("not finite"), std::string::npos) << what;
+    EXPECT_NE(what.find("--lr"), std::string::npos) << what;
+    const int64_t at = std::stoll(what.substr(what.find("at step ") + 8));
+    EXPECT_LE(at, 20) << what;
+    if (fs::exists(o.out / "checkpoint.pt")) {
+      // The checkpoint holds an earlier step, with finite weights.
+      LoadedModel loaded = LoadCheckpoint(o.out / "checkpoint.pt", torch::kCPU);
+      EXPECT_LT(loaded.step, at) << what;
+      for (const auto& p : loaded.model->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+      EXPECT_TRUE(fs::exists(o.out / "failed.txt"));
+    }
+  }
+  // A clipped run trains on and logs the norm it clipped from.
+  o = Options("clipped");
+  o.clip_grad_norm = 1e-4;
+  Train(o);
+  std::ifstream log(o.out / "train_log.csv");
+  std::string header, row;
+  std::getline(log, header);
+  EXPECT_EQ(header.substr(header.rfind(',') + 1), "grad_norm");
+  int rows = 0;
+  while (std::getline(log, row)) {
+    EXPECT_GT(std::stod(row.substr(row.rfind(',') + 1)), 1e-4) << row;  // logged before clipping
+    ++rows;
+  }
+  EXPECT_EQ(rows, 8);
 }
 
 TEST_F(TrainerTest, BadInputGivesClearErrors) {

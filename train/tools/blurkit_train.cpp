@@ -53,10 +53,13 @@ std::vector<double> ParseList(const std::string& text) {
 
 int TrainMain(int argc, char** argv) {
   TrainOptions o;
-  std::string data, val, out, scale_weights = "0.0625,0.125,0.25,0.5,1";
+  std::string val, out, scale_weights = "0.0625,0.125,0.25,0.5,1";
+  std::vector<std::string> datas;
   po::options_description d("blurkit-train train");
   d.add_options()
-      ("data", po::value(&data)->required(), "training dataset (shard folder); its F sets the frames")
+      ("data", po::value(&datas)->required()->composing(),
+       "training dataset (shard folder); its F sets the frames. Repeated: datasets of the same F "
+       "mixed in proportion to their sizes (panoramas, photos, video)")
       ("val", po::value(&val), "held-out dataset, validated after every epoch")
       ("out,o", po::value(&out)->required(), "run folder: checkpoint.pt, train_log.csv, val_log.csv")
       ("model", po::value(&o.model.kind)->default_value("motion"), "motion (the paper's) or unet")
@@ -95,6 +98,12 @@ int TrainMain(int argc, char** argv) {
        "shards whose samples are mixed at a time (1 = one shard at a time; a batch then holds "
        "one source)")
       ("checkpoint-every", po::value(&o.checkpoint_every)->default_value(200), "steps between checkpoints")
+      ("clip-grad", po::value(&o.clip_grad_norm)->default_value(0.0),
+       "scale the gradient down to this global L2 norm when larger (0 = never); train_log.csv's "
+       "grad_norm column shows the norms before clipping")
+      ("divergence", po::value(&o.divergence)->default_value(10.0),
+       "stop with an error when the 50-step mean loss exceeds this many times its lowest (0 = "
+       "never); a non-finite loss or gradient always stops")
       ("val-samples", po::value(&o.validation_samples)->default_value(0), "validate on N samples (0 = all)")
       ("val-every", po::value(&o.validate_every)->default_value(0),
        "validate every N steps (0 = after every epoch)")
@@ -121,7 +130,8 @@ int TrainMain(int argc, char** argv) {
   }
   po::notify(vm);
   torch::manual_seed(static_cast<uint64_t>(o.loader.seed));
-  o.data = data;
+  o.data = datas.front();
+  for (size_t k = 1; k < datas.size(); ++k) o.more_data.push_back(datas[k]);
   o.validation = val;
   o.out = out;
   o.loss.scale_weights = ParseList(scale_weights);

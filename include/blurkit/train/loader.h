@@ -59,9 +59,20 @@ Batch MakeBatch(const DatasetReader& reader, const std::vector<int64_t>& order, 
 // Converts uint8 HWC RGB to float CHW in [0, 1].
 void Rgb8ToChw(const uint8_t* rgb, int height, int width, float* chw);
 
+// The sample order of one epoch over several datasets (blurkit-train train --data A --data B):
+// each dataset's own order (ShuffledOrder, its seed mixed with the dataset's position; the first
+// keeps `seed`, so one dataset alone keeps its order), interleaved in proportion to the datasets'
+// sizes, so that every stretch of batches draws on all of them. Entries are global indices: the
+// samples of dataset d are offsets[d] .. offsets[d] + size - 1.
+std::vector<int64_t> MixedOrder(const std::vector<std::shared_ptr<const DatasetReader>>& readers,
+                                const std::vector<int64_t>& offsets, const LoaderOptions& options,
+                                int64_t epoch);
+
 class Loader {
  public:
   Loader(std::shared_ptr<const DatasetReader> reader, LoaderOptions options);
+  // Several datasets mixed; they must agree on F, and with whole images (crop 0) on the size.
+  Loader(std::vector<std::shared_ptr<const DatasetReader>> readers, LoaderOptions options);
   ~Loader();
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
@@ -76,7 +87,9 @@ class Loader {
   void Stop();
   void Work(int worker);
 
-  std::shared_ptr<const DatasetReader> reader_;
+  std::vector<std::shared_ptr<const DatasetReader>> readers_;
+  std::vector<int64_t> offsets_;  // the global index of each dataset's first sample
+  int64_t size_ = 0;
   LoaderOptions options_;
   std::vector<int64_t> order_;
   int64_t epoch_ = 0, next_ = 0, end_ = 0, first_ = 0;

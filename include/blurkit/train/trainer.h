@@ -3,8 +3,11 @@
 
 #include <torch/torch.h>
 
+#include <deque>
 #include <filesystem>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "blurkit/core/shard.h"
 #include "blurkit/train/loader.h"
@@ -20,6 +23,8 @@ void SetThreads(int threads);
 
 struct TrainOptions {
   std::filesystem::path data;        // training dataset (shards)
+  std::vector<std::filesystem::path> more_data;  // further training datasets, mixed with `data` in
+                                     // proportion to their sizes (the same F; see MixedOrder)
   std::filesystem::path validation;  // held-out dataset, validated each epoch ("" = none)
   std::filesystem::path out;         // run folder: checkpoint.pt, train_log.csv, val_log.csv
   std::filesystem::path init;        // start from this checkpoint's weights ("" = from the seed):
@@ -40,6 +45,11 @@ struct TrainOptions {
                                      // schedule still spans the whole run (--resume continues it:
                                      // training in slices on preemptible machines)
   int64_t checkpoint_every = 200;    // steps between checkpoints
+  double clip_grad_norm = 0;         // scale the gradient down to this global L2 norm when it
+                                     // is larger (0 = never); after data-parallel averaging
+  double divergence = 10;            // stop when the mean loss of the last 50 steps exceeds this
+                                     // many times its lowest 50-step mean (0 = never); a
+                                     // non-finite loss or gradient always stops the run
   int64_t validation_samples = 0;    // validate on the first N samples (0 = all)
   int64_t validate_every = 0;        // validate every N steps (0 = after every epoch)
   std::string device = "auto";
@@ -76,6 +86,29 @@ struct TrainSummary {
 };
 
 TrainSummary Train(const TrainOptions& options);
+
+// The global L2 norm of the gradients of `parameters` (torch.nn.utils.clip_grad_norm_'s); when
+// `max_norm` > 0 and the norm is larger, the gradients are scaled down to it. Returns the norm
+// before scaling (not finite if any gradient is not).
+double ClipGradientNorm(const std::vector<torch::Tensor>& parameters, double max_norm);
+
+// Watches a run's loss for a blow-up: the mean of its last kWindow steps against the lowest such
+// mean so far. Noise cannot trip it at a factor of 10 (the 50-step mean of the demo's loss moves
+// by at most 1.3 times its lowest before the width-16 divergence of docs/results.md); that
+// divergence trips it 15 steps after its onset (the loss went from 0.08 to 3.6 in 12 steps).
+class DivergenceWatch {
+ public:
+  static constexpr size_t kWindow = 50;
+  explicit DivergenceWatch(double factor) : factor_(factor) {}  // factor <= 0: never trips
+  bool Add(double loss);  // true when the run has diverged, `loss` included
+  double mean() const { return mean_; }
+  double lowest() const { return lowest_; }
+
+ private:
+  double factor_;
+  std::deque<double> recent_;
+  double sum_ = 0, mean_ = 0, lowest_ = std::numeric_limits<double>::infinity();
+};
 
 // Order-aware PSNR of a model on (up to `max_samples` of) a dataset, whole images (padded to a
 // multiple of 32 by edge replication, then cropped back).
