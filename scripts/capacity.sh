@@ -9,7 +9,8 @@
 #                            [--out DIR]
 #   defaults: width 16, the demo's panorama steps, runs/demo, the demo's panorama_train, the demo's
 #   width-8 model as the baseline, runs/capacity_w<N>_s<steps>; --every N validates every N steps
-#   (default: four times)
+#   (default: four times); options after -- go to blurkit-train train as they are, after the
+#   demo's; one the demo sets replaces the demo's value (`-- --lr 5e-4 --clip-grad 0.5 --threads 1`)
 # The long budget of docs/results.md ("What limits learning"): a training set of 3072 samples
 # (blurkit-synth panorama --manifest data_manifests/demo_panorama.json --split train --samples 3072
 # --out runs/panorama_train_3072), --steps 5600, and each width against the other.
@@ -23,6 +24,7 @@ out=""
 data=""
 baseline=""
 every=""
+extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --width) width=$2; shift ;;
@@ -32,7 +34,8 @@ while [ $# -gt 0 ]; do
     --baseline) baseline=$2; shift ;;
     --every) every=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "capacity: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -48,11 +51,22 @@ done
 mkdir -p "$out"
 settings=("${demo_panorama_train[@]}")
 for i in "${!settings[@]}"; do [ "${settings[$i]}" = --width ] && settings[$((i + 1))]=$width; done
+# Options after -- that the demo sets replace its values; the rest are added.
+added=()
+for ((j = 0; j < ${#extra[@]}; j++)); do
+  key=${extra[$j]}; value=""
+  if [ $((j + 1)) -lt ${#extra[@]} ] && [[ ${extra[$((j + 1))]} != --* ]]; then value=${extra[$((j + 1))]}; j=$((j + 1)); fi
+  found=0
+  for i in "${!settings[@]}"; do
+    if [ "${settings[$i]}" = "$key" ]; then found=1; [ -n "$value" ] && settings[$((i + 1))]=$value; fi
+  done
+  [ $found = 1 ] || added+=("$key" ${value:+"$value"})
+done
 if [ ! -f "$out/model/done" ]; then
   resume=()
   [ -f "$out/model/checkpoint.pt" ] && resume=(--resume)
   "$train" train --model motion --data "$data" --val "$demo/panorama_test" --out "$out/model" \
-    --seed 1 "${settings[@]}" --max-steps "$steps" --epochs 100000 --val-every "${every:-$(( (steps + 3) / 4 ))}" "${resume[@]}"
+    --seed 1 "${settings[@]}" --max-steps "$steps" --epochs 100000 --val-every "${every:-$(( (steps + 3) / 4 ))}" ${added[@]+"${added[@]}"} ${resume[@]+"${resume[@]}"}
   touch "$out/model/done"
 fi
 printf '%-22s %14s %14s %14s %14s\n' model "seen mid" "seen others" "unseen mid" "unseen others"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # blurkit's main job on the sample data, with the tools already built (scripts/demo.sh installs,
 # builds and fetches first, then runs this):
-#   1. six datasets from the demo manifests, 3 sharp frames each: panorama train/test (split by
+#   1. seven datasets from the demo manifests, 3 sharp frames each: panorama train/test (split by
 #      panorama), two more panorama test sets (the test scenes along hand-shake paths; new views of
-#      the training panoramas), and video train/test (split by clip);
-#   2. one small `motion` model trained on each training set, for a fixed budget of steps
-#      (scripts/demo_settings.sh: the same settings as scripts/learning_curves.sh);
+#      the training panoramas), hand-shake blur of three sample photographs, and video train/test
+#      (split by clip);
+#   2. one small `motion` model trained on each training set (the panorama model on the panoramas
+#      and the photographs together), for a fixed budget of steps (scripts/demo_settings.sh: the
+#      same settings as scripts/learning_curves.sh);
 #   3. both models predict every test set;
 #   4. blurkit-bench: the cross-dataset matrix (the paper's Table 4 in shape), per-position tables
 #      (Tables 1-2), PSNR against blur size (Fig. 6) and the HTML report, with the blurred-input
@@ -68,7 +70,7 @@ else
   video_budget=(--max-steps "$video_steps" --epochs 100000 --val-every $(( (video_steps + 3) / 4 )))
 fi
 
-stage "datasets (data_manifests/demo_panorama.json, demo_video.json)"
+stage "datasets (data_manifests/demo_panorama.json, demo_photos.json, demo_video.json)"
 for split in train test; do
   extra_p=("${pano_train[@]}"); extra_v=("${video_train[@]}")
   [ $split = test ] && { extra_p=("${pano_test[@]}"); extra_v=("${video_test[@]}"); }
@@ -84,7 +86,11 @@ done
   --out "$out/panorama_shake_test" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
 "$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split seen \
   --out "$out/panorama_seen_test" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
-for d in panorama_train panorama_test panorama_shake_test panorama_seen_test video_train video_test; do
+# The panorama model also trains on hand-shake paths through three sample photographs (K R K^-1),
+# mixed into its panorama data in proportion (blurkit-train train --data A --data B).
+"$synth" photos --manifest "$root/data_manifests/demo_photos.json" --split train \
+  --out "$out/photos_train" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
+for d in panorama_train panorama_test panorama_shake_test panorama_seen_test photos_train video_train video_test; do
   "$synth" shards verify "$out/$d"
 done
 took
@@ -97,9 +103,10 @@ for data in panorama video; do
   else
     resume=()
     [ -f "$run/checkpoint.pt" ] && resume=(--resume)
-    if [ $data = panorama ]; then settings=("${demo_panorama_train[@]}" "${pano_budget[@]}")
+    more=()
+    if [ $data = panorama ]; then settings=("${demo_panorama_train[@]}" "${pano_budget[@]}"); more=(--data "$out/photos_train")
     else settings=("${demo_video_train[@]}" "${video_budget[@]}"); fi
-    "$train" train --model motion --data "$out/${data}_train" --val "$out/${data}_test" --out "$run" \
+    "$train" train --model motion --data "$out/${data}_train" "${more[@]}" --val "$out/${data}_test" --out "$run" \
       --seed 1 "${settings[@]}" "${resume[@]}" "${quiet[@]}"
     "$train" info --model "$run/checkpoint.pt" >/dev/null
     touch "$run/done"
