@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <sstream>
 
@@ -146,6 +147,11 @@ class C10dGroup : public ProcessGroup {
     (void)device;  // NCCL for CUDA tensors where the LibTorch has it
     rank_ = launch.rank;
     world_size_ = launch.world_size;
+    // A rank writing to the socket of a rank that died gets SIGPIPE, which ends the process at
+    // once (exit 141) before the failed collective can name the cause. Python, torchrun's usual
+    // child, ignores SIGPIPE at start-up; a C++ rank must do so itself, so that the write fails
+    // with EPIPE and Run() reports "another rank died".
+    std::signal(SIGPIPE, SIG_IGN);
     const std::string where = launch.master_addr + ":" + std::to_string(launch.master_port);
     c10d::TCPStoreOptions options;
     options.port = static_cast<uint16_t>(launch.master_port);

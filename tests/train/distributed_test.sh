@@ -119,6 +119,10 @@ for _ in $(seq 1 300); do
   [ "$( { wc -l < "$work/killed/train_log.csv"; } 2>/dev/null || echo 0)" -ge 4 ] && break
   sleep 0.1
 done
+# A rank must ignore SIGPIPE: otherwise a write to the dead rank's socket ends it with exit 141
+# (128 + SIGPIPE) before it can say what happened, as it once did on CI.
+ignored=$(awk '/^SigIgn:/ {print $2}' /proc/$p0/status 2>/dev/null || echo 0)
+if [ $(( 0x${ignored:-0} & 0x1000 )) -ne 0 ]; then pass "a rank ignores SIGPIPE"; else fail "a rank does not ignore SIGPIPE (SigIgn $ignored)"; fi
 kill -9 $p1
 start=$(date +%s)
 for _ in $(seq 1 600); do kill -0 $p0 2>/dev/null || break; sleep 0.1; done
