@@ -7,7 +7,9 @@ the blurred input: the floor) and writes
   curves.svg   four panels: gain over the floor of the middle frame and of the other frames,
                against steps and against training seconds (validation excluded).
 
-Usage: learning_curves.py --out DIR NAME=RUN_FOLDER [NAME=RUN_FOLDER ...]
+Usage: learning_curves.py --out DIR [--steps-only] NAME=RUN_FOLDER [NAME=RUN_FOLDER ...]
+  --steps-only  only the two panels against steps (for runs whose wall time is not comparable:
+                paused, or sharing the machine with other work)
 Only the Python standard library is used.
 """
 import argparse
@@ -86,6 +88,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--title", default="blurkit-train learning curves (validation, order-aware PSNR)")
+    ap.add_argument("--steps-only", action="store_true",
+                    help="only the panels against steps (wall times not comparable)")
     ap.add_argument("runs", nargs="+", help="NAME=RUN_FOLDER")
     a = ap.parse_args()
     runs = []
@@ -106,28 +110,33 @@ def main():
                             f"{r['others']:.4f}", f"{r['middle'] - floor['middle']:.4f}",
                             f"{r['others'] - floor['others']:.4f}"])
     legend_height = 22 * len(runs) + 10
-    width, height = 1000, 640 + legend_height
+    panels_height = 340 if a.steps_only else 640
+    width, height = 1000, panels_height + legend_height
     parts = []
-    for col, (xkey, xlabel) in enumerate((("step", "training steps"),
-                                          ("seconds", "training time (s, validation excluded)"))):
+    axes = [("step", "training steps")]
+    if not a.steps_only:
+        axes.append(("seconds", "training time (s, validation excluded)"))
+    for col, (xkey, xlabel) in enumerate(axes):
         for row, (key, label) in enumerate((("middle", "middle frame"), ("others", "other frames"))):
+            if a.steps_only:
+                col = row  # one row: middle frame left, other frames right
             gains = [r[key] - rows[0][key] for _, rows in runs for r in rows]
             ylo, yhi = min(gains + [0]), max(gains + [0.1])
             series = []
             for i, (name, rows) in enumerate(runs):
                 pts = [(r[xkey], r[key] - rows[0][key]) for r in rows]
                 series.append((name, COLOURS[i % len(COLOURS)], "", pts))
-            parts.append(panel(col * width / 2, 30 + row * 300, width / 2, 300, series, xkey, xlabel, "dB over blurred input",
+            parts.append(panel(col * width / 2, 30 + (0 if a.steps_only else row) * 300, width / 2, 300, series, xkey, xlabel, "dB over blurred input",
                                f"{label}, against {'steps' if xkey == 'step' else 'time'}", ylo, yhi))
     legend = []
     for i, (name, rows) in enumerate(runs):
         last = rows[-1]
-        text = (f"{name}: {last['step']} steps, {last['seconds']:.0f} s: "
+        text = (f"{name}: {last['step']} steps" + ("" if a.steps_only else f", {last['seconds']:.0f} s") + ": "
                 f"middle {last['middle'] - rows[0]['middle']:+.2f} dB, "
                 f"others {last['others'] - rows[0]['others']:+.2f} dB "
                 f"(floor {rows[0]['middle']:.2f} / {rows[0]['others']:.2f})")
         x = 20
-        y = 650 + 22 * i
+        y = panels_height + 10 + 22 * i
         legend.append(f'<line x1="{x}" x2="{x + 25}" y1="{y - 4}" y2="{y - 4}" '
                       f'stroke="{COLOURS[i % len(COLOURS)]}" stroke-width="3"/>'
                       f'<text x="{x + 30}" y="{y}">{html.escape(text)}</text>')

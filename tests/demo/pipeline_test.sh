@@ -48,6 +48,14 @@ rows=$(awk -F, 'NR > 1' "$work/curves/curves.csv" | wc -l)
 [ "$rows" -ge 4 ] && pass "curves.csv has $rows rows" || fail "curves.csv has $rows rows"
 [ "$(grep -c '<polyline' "$work/curves/curves.svg")" -eq 8 ] && pass "curves.svg: 2 runs x 4 panels" \
   || fail "curves.svg has $(grep -c '<polyline' "$work/curves/curves.svg") polylines, expected 8"
+# --steps-only: the two panels against steps, side by side, and no wall time anywhere.
+if /usr/bin/python3 "$root/scripts/learning_curves.py" --out "$work/steps" --steps-only panorama="$d/model_panorama" \
+     video="$d/model_video" > "$work/steps.txt" 2>&1 &&
+   [ "$(grep -c '<polyline' "$work/steps/curves.svg")" -eq 4 ] && ! grep -q "against time" "$work/steps/curves.svg"; then
+  pass "learning_curves.py --steps-only: 2 runs x 2 panels against steps"
+else
+  fail "learning_curves.py --steps-only: $(cat "$work/steps.txt"); $(grep -c '<polyline' "$work/steps/curves.svg" 2>/dev/null) polylines"
+fi
 # A log without its step-0 row has no floor: a clear error naming the file.
 mkdir -p "$work/nofloor"
 printf 'step,epoch,psnr_middle,psnr_others,samples,train_seconds\n5,0,20,18,4,1.0\n' > "$work/nofloor/val_log.csv"
