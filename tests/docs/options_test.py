@@ -25,7 +25,9 @@ train = ''.join(help_of(TRAIN, c) for c in ('train', 'predict', 'info', 'restore
 bench = ''.join(help_of(BENCH, c) for c in ('score', 'matrix'))
 scripts = ''.join(help_of('bash', os.path.join('scripts', s))
                   for s in ('demo.sh', 'pipeline.sh', 'learning_curves.sh', 'ablations.sh', 'fetch_samples.sh',
-                            'perf/run_all.sh'))
+                            'perf/run_all.sh', 'capacity.sh'))
+scripts += subprocess.run(['/usr/bin/python3', os.path.join(ROOT, 'scripts', 'learning_curves.py'), '--help'],
+                          capture_output=True, text=True).stdout
 EXTERNAL = {
     'cluster.md': {'--nnodes', '--node', '--nproc', '--master', '--redirects', '--tee', '--no', '--ntasks'},
     'python.md': {'--no-build-isolation', '--no-deps', '--no-index', '--system-site-packages'},

@@ -93,9 +93,9 @@ TrainSummary Train(const TrainOptions& options);
 double ClipGradientNorm(const std::vector<torch::Tensor>& parameters, double max_norm);
 
 // Watches a run's loss for a blow-up: the mean of its last kWindow steps against the lowest such
-// mean so far. Noise cannot trip it at a factor of 10 (the 50-step mean of the demo's loss moves
-// by at most 1.3 times its lowest before the width-16 divergence of docs/results.md); that
-// divergence trips it 15 steps after its onset (the loss went from 0.08 to 3.6 in 12 steps).
+// mean so far. Noise does not trip it at a factor of 10: the width-16 run of docs/results.md that
+// diverged had kept its 50-step mean within 1.29 times its lowest until then, and replayed on
+// that run's log it trips 15 steps after the onset (the loss went from 0.08 to 3.6 in 12 steps).
 class DivergenceWatch {
  public:
   static constexpr size_t kWindow = 50;
