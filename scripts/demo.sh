@@ -2,9 +2,10 @@
 # The README's main command: from a fresh clone to a cross-dataset report on real data.
 #   1. installs what is missing and builds (scripts/setup.sh);
 #   2. fetches the sample data and checks it against data_manifests/samples.json;
-#   3. runs the pipeline (scripts/pipeline.sh): four datasets (panorama and video, train and test),
-#      two small models trained for a fixed budget, predictions, and blurkit-bench's matrix, tables,
-#      charts and HTML report, with the blurred-input baseline alongside.
+#   3. runs the pipeline (scripts/pipeline.sh): eight datasets (panoramas along constant-velocity
+#      and hand-shake paths, photographs along shake paths, video; train and test), two small
+#      models trained for a fixed budget, predictions, and blurkit-bench's matrix, tables, charts
+#      and HTML report, with the blurred-input baseline alongside.
 # Every stage is skipped when its output is complete; --fresh starts over.
 #
 # Usage: scripts/demo.sh [--fresh] [--out DIR] [--panorama-steps N] [--video-steps N]
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
     --fresh) args+=(--fresh) ;;
     --out) out=$2; args+=(--out "$2"); shift ;;
     --panorama-steps|--video-steps) args+=("$1" "$2"); shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1" >&2; exit 2 ;;
   esac
   shift

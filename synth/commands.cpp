@@ -69,7 +69,7 @@ PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
                                               : "no panoramas given: use --input or --manifest");
     }
     for (const auto& input : options.inputs) CheckOutputOutside(options.run.out, input);
-    options.dataset.sources = PanoramaSourcesFromPaths(options.inputs);
+    options.dataset.sources = PanoramaSourcesFromPaths(options.inputs, options.dataset.photos);
   }
   options.dataset.Check();
   options.run.num_samples = options.dataset.samples;

@@ -211,7 +211,7 @@ cv::Mat DecodeToLinear(const std::filesystem::path& path, const CameraResponse& 
   cv::Mat raw = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
   if (raw.empty()) {
     throw InputError(Msg() << path.string()
-                           << ": cannot decode the image (corrupt, or not PNG/JPEG/OpenEXR/HDR)");
+                           << ": cannot decode the image (corrupt, or not PNG/JPEG/WebP/TIFF/OpenEXR/HDR)");
   }
   if (raw.channels() == 4) cv::cvtColor(raw, raw, cv::COLOR_BGRA2BGR);
   if (raw.channels() == 1) cv::cvtColor(raw, raw, cv::COLOR_GRAY2BGR);

@@ -16,13 +16,13 @@ namespace {
 bool IsImageFile(const fs::path& path) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".exr" || ext == ".hdr" ||
-         ext == ".tif" || ext == ".tiff";
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp" || ext == ".exr" ||
+         ext == ".hdr" || ext == ".tif" || ext == ".tiff";
 }
 
 }  // namespace
 
-std::vector<PanoramaSource> PanoramaSourcesFromPaths(const std::vector<fs::path>& inputs) {
+std::vector<PanoramaSource> PanoramaSourcesFromPaths(const std::vector<fs::path>& inputs, bool photos) {
   std::vector<PanoramaSource> sources;
   for (const auto& input : inputs) {
     if (fs::is_directory(input)) {
@@ -31,8 +31,10 @@ std::vector<PanoramaSource> PanoramaSourcesFromPaths(const std::vector<fs::path>
         if (entry.is_regular_file() && IsImageFile(entry.path())) files.push_back(entry.path());
       }
       if (files.empty()) {
-        throw InputError(Msg() << input.string()
-                               << ": the folder holds no panorama (.png .jpg .exr .hdr .tif)");
+        throw InputError(Msg() << input.string() << ": the folder holds no "
+                               << (photos ? "photo" : "panorama")
+                               << " (.png .jpg .jpeg .webp .exr .hdr .tif .tiff; subfolders are "
+                                  "not searched)");
       }
       std::sort(files.begin(), files.end());
       for (const auto& f : files) sources.push_back({f.filename().string(), f, ""});

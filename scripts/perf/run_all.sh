@@ -4,7 +4,8 @@
 # across machines where absolute speeds do not:
 #   synth        rotational blur against plain cv::remap          video   synthesis against decoding
 #   shards       gzip levels and checksums against plain shards   bench   metrics against scikit-image
-#   motion_step  training step against the reference layers       train   blurkit against PyTorch; shards against PNG
+#   motion_step  training step against the reference layers; inference batch 8 against 1
+#   train        blurkit against PyTorch; shards against PNG
 #   python_loader  Python ShardDataset against a Dataset of PNGs  distributed  2 processes against 1
 #   export       shards export (LMDB, folders, tar) against reading the shards
 # Each benchmark's own table goes to OUT/NAME.log; the ratios to OUT/ratios.tsv and the screen.
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --only) only=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "run_all: unknown option $1" >&2; exit 2 ;;
     *) build=$1 ;;
   esac

@@ -56,6 +56,11 @@ TEST_F(ManifestTest, RepositorySampleManifestsParseAndSplitByPanorama) {
   };
   EXPECT_EQ(ids(demo.Split("test_shake")), ids(demo_test));
   EXPECT_EQ(ids(demo.Split("seen")), ids(demo_train));
+  EXPECT_EQ(ids(demo.Split("train_shake")), ids(demo_train));
+  EXPECT_EQ(demo.ParamsFor("panorama", "train_shake").value("trajectory", ""), "shake");
+  EXPECT_NE(demo.ParamsFor("panorama", "train_shake").value("seed", 0),
+            demo.ParamsFor("panorama", "seen").value("seed", 0))
+      << "the shake training views must not be the seen test views";
   EXPECT_EQ(demo.ParamsFor("panorama", "test_shake").value("trajectory", ""), "shake");
   EXPECT_EQ(demo.data_root.lexically_normal(), samples.data_root.lexically_normal());
   EXPECT_TRUE(demo.ParamsFor("panorama", "train").contains("samples"));

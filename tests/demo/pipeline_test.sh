@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job end to end at CI size (scripts/pipeline.sh --quick): four datasets from the real
+# The main job end to end at CI size (scripts/pipeline.sh --quick): eight datasets from the real
 # sample data, two models trained for a few steps, predictions, and the report. Asserts that the
 # outputs exist, parse, and hold sane values.
 set -uo pipefail
@@ -91,5 +91,17 @@ then pass "curves.svg: every point on the axes"; else fail "curves.svg: points o
 "$root/scripts/pipeline.sh" --quick --out "$work/demo" --build "$build" > "$work/log2.txt" 2>&1 \
   && grep -q "already trained" "$work/log2.txt" && grep -q "already predicted" "$work/log2.txt" \
   && pass "rerun skips finished stages" || fail "rerun did not skip"
+# A dataset of other parameters (as after a manifest changed) stops the run, naming the dataset and
+# --fresh.
+cp -r "$work/demo" "$work/stale"
+jq '.fingerprint = "0"' "$work/demo/photos_train/index.json" > "$work/stale/photos_train/index.json"
+if "$root/scripts/pipeline.sh" --quick --out "$work/stale" --build "$build" > "$work/log3.txt" 2>&1; then
+  fail "a stale dataset was not noticed"
+else
+  grep -q "photos_train holds a dataset made with other parameters" "$work/log3.txt" \
+    && grep -q -- "--fresh starts over" "$work/log3.txt" \
+    && pass "a stale dataset stops the run, naming it, with the way out" \
+    || { fail "a stale dataset: unclear error"; tail -n 5 "$work/log3.txt"; }
+fi
 echo "pipeline_test: $failures failure(s)"
 [ $failures -eq 0 ]

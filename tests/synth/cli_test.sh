@@ -146,6 +146,15 @@ expect_error "--source-fov missing" "field of view is unknown" "$synth" photos -
 "$synth" photos --manifest "$root/data_manifests/demo_photos.json" --split test --samples 6 --shard-size 3 --quiet \
   --out "$work/phm" >/dev/null && "$synth" shards inspect "$work/phm" | grep -q "rocket.jpg: 6 samples" \
   && pass "photos from a manifest (sources checked against their sha256)" || fail "photos --manifest"
+# A folder of WebP photographs (the form of the --all tier's gcompris collection) is read, and a
+# folder with no photo says so.
+mkdir -p "$work/webp" "$work/nophoto"
+/usr/bin/python3 -c "import cv2, sys; cv2.imwrite(sys.argv[2], cv2.imread(sys.argv[1]))" "$photos/coffee.png" "$work/webp/coffee.webp"
+"$synth" photos --input "$work/webp" --source-fov 50 --samples 4 --size 32 --fov 20 --frames 3 --quiet \
+  --out "$work/phw" >/dev/null && "$synth" shards inspect "$work/phw" | grep -q "coffee.webp: 4 samples" \
+  && pass "photos from a folder of WebP files" || fail "photos from WebP"
+expect_error "a folder without photos says so" "nophoto: the folder holds no photo (.png .jpg .jpeg .webp" \
+  "$synth" photos --input "$work/nophoto" --source-fov 50 --samples 2 --out "$work/x9"
 [ ! -e "$work/x8" ] && [ ! -e "$work/x9" ] && pass "refused photos/gyro runs leave no output" || fail "refused runs left output"
 
 echo "cli_test: $failures failure(s)"

@@ -76,6 +76,26 @@ void BM_TrainStepMotion(benchmark::State& state) { TrainStep(state, "motion"); }
 // the baseline of the model's fast path (scripts/perf/motion_step.sh).
 void BM_TrainStepUnetReference(benchmark::State& state) { TrainStep(state, "unet", true); }
 void BM_TrainStepMotionReference(benchmark::State& state) { TrainStep(state, "motion", true); }
+// Inference as `blurkit-train predict` and validation run it: the model in eval mode without
+// gradients, images/s at batch 1 (one sample at a time) against a batch of 8 of the same size.
+void BM_PredictMotion(benchmark::State& state) {
+  const int width = static_cast<int>(state.range(0)), batch = static_cast<int>(state.range(1));
+  const int size = static_cast<int>(state.range(2)), frames = static_cast<int>(state.range(3));
+  torch::manual_seed(0);
+  ModelOptions options;
+  options.kind = "motion";
+  options.width = width;
+  options.frames = frames;
+  auto model = MakeModel(options);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor blurred = torch::rand({batch, 3, size, size});
+  for (auto _ : state) benchmark::DoNotOptimize(model->Forward(blurred).Frames().sum().item<float>());
+  state.counters["images_per_s"] =
+      benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["threads"] = torch::get_num_threads();
+}
+BENCHMARK(BM_PredictMotion)->Args({8, 1, 128, 3})->Args({8, 8, 128, 3})->Unit(benchmark::kMillisecond)->UseRealTime();
 // {width, batch, crop, frames}: the demo's CPU configuration and a wider one.
 BENCHMARK(BM_TrainStepUnet)->Args({8, 8, 128, 3})->Args({16, 4, 128, 7})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_TrainStepMotion)->Args({8, 8, 128, 3})->Args({8, 8, 64, 3})->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -180,6 +180,8 @@ int PredictMain(int argc, char** argv) {
       ("name", po::value(&o.name), "method name recorded for blurkit-bench")
       ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cuda")
       ("threads,j", po::value(&o.threads)->default_value(0), "CPU threads, 0 = all cores")
+      ("batch", po::value(&o.batch)->default_value(8),
+       "images run through the model together (fewer if memory is short; the frames do not depend on it beyond float rounding)")
       ("quiet,q", "no progress output")
       ("help,h", "this help");
   po::variables_map vm;

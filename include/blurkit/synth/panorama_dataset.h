@@ -26,9 +26,11 @@ struct PanoramaSource {
   double fov = 0;               // photos: horizontal field of view, degrees (0 = the run's --source-fov)
 };
 
-// Sources from command-line inputs: files, folders (their images, sorted by name). Throws
-// InputError naming anything that does not exist or holds no image.
-std::vector<PanoramaSource> PanoramaSourcesFromPaths(const std::vector<std::filesystem::path>& inputs);
+// Sources from command-line inputs: files, folders (their images: .png .jpg .jpeg .webp .exr .hdr
+// .tif .tiff, sorted by name; not their subfolders). Throws InputError naming anything that does
+// not exist or holds no image; `photos` words it for photographs rather than panoramas.
+std::vector<PanoramaSource> PanoramaSourcesFromPaths(const std::vector<std::filesystem::path>& inputs,
+                                                     bool photos = false);
 
 struct PanoramaDatasetOptions {
   std::vector<PanoramaSource> sources;
