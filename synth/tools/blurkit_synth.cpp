@@ -202,7 +202,7 @@ int RotationMain(int argc, char** argv, bool photos) {
   if (photos) {
     input.add_options()
         ("input,i", po::value(&inputs)->multitoken(),
-         "sharp perspective photographs: files or folders; 8-bit PNG/JPEG (decoded with "
+         "sharp perspective photographs: files or folders; 8-bit PNG/JPEG/WebP (decoded with "
          "--response), 16-bit PNG/TIFF or HDR OpenEXR/.hdr (linear)")
         ("source-fov", po::value(&d.source_fov),
          "the photos' horizontal field of view in degrees, in (0, 180); required unless the "
@@ -210,7 +210,7 @@ int RotationMain(int argc, char** argv, bool photos) {
   } else {
     input.add_options()
         ("input,i", po::value(&inputs)->multitoken(),
-         "equirectangular panoramas (2:1): files or folders; 8-bit PNG/JPEG (decoded with "
+         "equirectangular panoramas (2:1): files or folders; 8-bit PNG/JPEG/WebP (decoded with "
          "--response) or HDR OpenEXR/.hdr (linear radiance)");
   }
   AddManifestOptions(input, manifest, o.split,
