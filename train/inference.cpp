@@ -21,7 +21,8 @@ using torch::Tensor;
 namespace {
 
 // (B, 3, H, W) float from uint8 HWC RGB, padded to multiples of 32 by edge replication.
-Tensor InputTensor(const std::vector<const uint8_t*>& rgb, int height, int width, torch::Device device) {
+Tensor InputTensor(const std::vector<const uint8_t*>& rgb, int height, int width,
+                   torch::Device device) {
   Tensor x = torch::empty({static_cast<int64_t>(rgb.size()), 3, height, width}, torch::kFloat32);
   for (size_t i = 0; i < rgb.size(); ++i) {
     Rgb8ToChw(rgb[i], height, width, x.data_ptr<float>() + i * 3 * height * width);
@@ -34,6 +35,21 @@ Tensor InputTensor(const std::vector<const uint8_t*>& rgb, int height, int width
 
 double MeanOf(double sum, int64_t count) { return count ? sum / count : NAN; }
 
+// Samples [begin, end) of a dataset and the frames the model predicts for them, run as one batch.
+struct PredictedBatch {
+  std::vector<Sample> samples;
+  std::vector<std::vector<uint8_t>> frames;
+};
+PredictedBatch PredictSamples(FrameModelImpl& model, const DatasetReader& data, int64_t begin,
+                              int64_t end, torch::Device device) {
+  PredictedBatch batch;
+  std::vector<const uint8_t*> inputs;
+  for (int64_t i = begin; i < end; ++i) batch.samples.push_back(data.Read(i));
+  for (const Sample& s : batch.samples) inputs.push_back(s.blurred.data());
+  batch.frames = RunModelBatch(model, inputs, data.spec().height, data.spec().width, device);
+  return batch;
+}
+
 }  // namespace
 
 std::vector<std::vector<uint8_t>> RunModelBatch(FrameModelImpl& model,
@@ -43,7 +59,12 @@ std::vector<std::vector<uint8_t>> RunModelBatch(FrameModelImpl& model,
   const Tensor x = InputTensor(rgb, height, width, device);
   Tensor frames = model.Forward(x).Frames();  // (N, F, 3, H', W')
   frames = frames.slice(3, 0, height).slice(4, 0, width);
-  frames = (frames.clamp(0, 1) * 255).round().to(torch::kUInt8).permute({0, 1, 3, 4, 2}).contiguous().cpu();
+  frames = (frames.clamp(0, 1) * 255)
+               .round()
+               .to(torch::kUInt8)
+               .permute({0, 1, 3, 4, 2})
+               .contiguous()
+               .cpu();
   const int64_t each = frames.numel() / std::max<int64_t>(1, frames.size(0));
   const uint8_t* p = frames.data_ptr<uint8_t>();
   std::vector<std::vector<uint8_t>> out;
@@ -66,37 +87,33 @@ ValidationResult Validate(FrameModelImpl& model, const DatasetReader& data, torc
   double middle = 0, others = 0;
   int64_t others_count = 0;
   model.eval();
-  std::vector<Sample> samples;
-  std::vector<std::vector<uint8_t>> predictions;
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t k = i % std::max(1, batch);
-    if (k == 0) {
-      samples.clear();
-      std::vector<const uint8_t*> inputs;
-      for (int64_t j = i; j < std::min(n, i + std::max(1, batch)); ++j) samples.push_back(data.Read(j));
-      for (const Sample& s : samples) inputs.push_back(s.blurred.data());
-      predictions = RunModelBatch(model, inputs, spec.height, spec.width, device);
-    }
-    const Sample& s = samples[k];
-    const std::vector<uint8_t>& predicted = predictions[k];
-    const int fp = static_cast<int>(predicted.size() / image);
-    std::vector<double> forward(f), backward(f), none;
-    for (int j = 0; j < f; ++j) {
-      const ImageView truth{s.SharpFrame(j, spec), spec.height, spec.width};
-      const int a = f == 1 ? fp / 2 : j, b = f == 1 ? fp / 2 : f - 1 - j;
-      forward[j] = Psnr({predicted.data() + a * image, spec.height, spec.width}, truth, {});
-      backward[j] = Psnr({predicted.data() + b * image, spec.height, spec.width}, truth, {});
-    }
-    const OrderedScores scores = ApplyOrderRule(forward, none, backward, none, OrderRule::kBestMeanPsnr);
-    for (int j = 0; j < f; ++j) {
-      if (j == f / 2) {
-        middle += CappedPsnr(scores.psnr[j]);
-      } else {
-        others += CappedPsnr(scores.psnr[j]);
-        ++others_count;
+  const int64_t step = std::max(1, batch);
+  for (int64_t begin = 0; begin < n; begin += step) {
+    const PredictedBatch predictions =
+        PredictSamples(model, data, begin, std::min(n, begin + step), device);
+    for (size_t k = 0; k < predictions.samples.size(); ++k) {
+      const Sample& s = predictions.samples[k];
+      const std::vector<uint8_t>& predicted = predictions.frames[k];
+      const int fp = static_cast<int>(predicted.size() / image);
+      std::vector<double> forward(f), backward(f), none;
+      for (int j = 0; j < f; ++j) {
+        const ImageView truth{s.SharpFrame(j, spec), spec.height, spec.width};
+        const int a = f == 1 ? fp / 2 : j, b = f == 1 ? fp / 2 : f - 1 - j;
+        forward[j] = Psnr({predicted.data() + a * image, spec.height, spec.width}, truth, {});
+        backward[j] = Psnr({predicted.data() + b * image, spec.height, spec.width}, truth, {});
       }
+      const OrderedScores scores =
+          ApplyOrderRule(forward, none, backward, none, OrderRule::kBestMeanPsnr);
+      for (int j = 0; j < f; ++j) {
+        if (j == f / 2) {
+          middle += CappedPsnr(scores.psnr[j]);
+        } else {
+          others += CappedPsnr(scores.psnr[j]);
+          ++others_count;
+        }
+      }
+      ++result.samples;
     }
-    ++result.samples;
   }
   model.train();
   result.psnr_middle = MeanOf(middle, result.samples);
@@ -105,7 +122,9 @@ ValidationResult Validate(FrameModelImpl& model, const DatasetReader& data, torc
 }
 
 PredictSummary Predict(const PredictOptions& options) {
-  if (options.batch < 1) throw InputError(Msg() << "--batch must be at least 1, got " << options.batch);
+  if (options.batch < 1) {
+    throw InputError(Msg() << "--batch must be at least 1, got " << options.batch);
+  }
   CheckOutputOutside(options.out, options.data);
   SetThreads(options.threads);
   const torch::Device device = ResolveDevice(options.device);
@@ -143,34 +162,29 @@ PredictSummary Predict(const PredictOptions& options) {
     const int64_t count = std::min(index.shard_size, data.size() - first);
     const std::string name = ShardFileName(s, shards);
     ShardWriter writer(options.out / name, spec, first, count);
-    std::vector<Sample> batch;
-    std::vector<std::vector<uint8_t>> predicted;
-    for (int64_t i = first; i < first + count; ++i) {
-      const int64_t k = (i - first) % options.batch;
-      if (k == 0) {
-        if (StopRequested()) {
-          throw Interrupted(Msg() << "stopped by " << StopSignalName() << " after " << i << " of "
-                                  << data.size() << " samples; the output folder is removed: run "
-                                                    "the command again",
-                            StopSignalNumber());
-        }
-        batch.clear();
-        std::vector<const uint8_t*> inputs;
-        for (int64_t j = i; j < std::min(first + count, i + options.batch); ++j) batch.push_back(data.Read(j));
-        for (const Sample& b : batch) inputs.push_back(b.blurred.data());
-        predicted = RunModelBatch(*loaded.model, inputs, gt.height, gt.width, device);
+    for (int64_t begin = first; begin < first + count; begin += options.batch) {
+      if (StopRequested()) {
+        throw Interrupted(Msg() << "stopped by " << StopSignalName() << " after " << begin << " of "
+                                << data.size()
+                                << " samples; the output folder is removed: run "
+                                   "the command again",
+                          StopSignalNumber());
       }
-      const Sample& sample = batch[k];
-      Sample p;
-      p.index = i;
-      p.id = sample.id;
-      p.source_file = sample.source_file;
-      p.source_sha256 = sample.source_sha256;
-      p.blur_magnitude = sample.blur_magnitude;
-      p.blurred = sample.blurred;
-      p.sharp = std::move(predicted[k]);
-      writer.Append(p);
-      progress.Advance();
+      PredictedBatch batch = PredictSamples(*loaded.model, data, begin,
+                                            std::min(first + count, begin + options.batch), device);
+      for (size_t k = 0; k < batch.samples.size(); ++k) {
+        const Sample& sample = batch.samples[k];
+        Sample p;
+        p.index = begin + static_cast<int64_t>(k);
+        p.id = sample.id;
+        p.source_file = sample.source_file;
+        p.source_sha256 = sample.source_sha256;
+        p.blur_magnitude = sample.blur_magnitude;
+        p.blurred = sample.blurred;
+        p.sharp = std::move(batch.frames[k]);
+        writer.Append(p);
+        progress.Advance();
+      }
     }
     writer.Commit();
     index.shards.push_back(DescribeShard(options.out / name, s, first, count));
