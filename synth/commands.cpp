@@ -17,34 +17,6 @@
 namespace blurkit::synth {
 namespace fs = std::filesystem;
 
-namespace {
-
-// Runs the writer. Bad input found half-way (InputError) removes the output folder when this run
-// created it, so that nothing is left behind; a folder that held an earlier run is left for
-// resuming. A system failure (IoError: a full disk, a read-only folder) or a stop on SIGINT or
-// SIGTERM keeps every completed shard and the index that lists them: the same command continues.
-ShardedRunSummary WriteOrClean(const ShardedRunOptions& run, const DatasetSpec& spec,
-                               const SampleFactory& factory) {
-  std::error_code ec;
-  const bool fresh = !fs::exists(run.out, ec) || (fs::is_directory(run.out, ec) && fs::is_empty(run.out, ec));
-  try {
-    return WriteShardedDataset(run, spec, factory);
-  } catch (const InputError&) {
-    if (fresh) fs::remove_all(run.out, ec);
-    throw;
-  } catch (const IoError&) {
-    // Nothing completed in a folder this run created: nothing to keep.
-    bool any_shard = false;
-    for (const auto& entry : fs::directory_iterator(run.out, ec)) {
-      any_shard = any_shard || (entry.path().extension() == ".h5" && !IsTemporaryPath(entry.path()));
-    }
-    if (fresh && !any_shard) fs::remove_all(run.out, ec);
-    throw;
-  }
-}
-
-}  // namespace
-
 PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
   if (!options.inputs.empty() && !options.manifest.empty()) {
     throw InputError("give either --input or --manifest, not both");
@@ -78,7 +50,7 @@ PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
   PanoramaCommandSummary summary;
   summary.panoramas = options.dataset.sources.size();
   summary.photos = options.dataset.photos;
-  summary.run = WriteOrClean(options.run, options.dataset.Spec(),
+  summary.run = WriteShardedDataset(options.run, options.dataset.Spec(),
                              [&](int64_t i) { return maker.Make(i); });
   summary.stats = maker.stats();
   return summary;
@@ -173,7 +145,7 @@ VideoCommandSummary RunVideo(VideoCommandOptions options) {
     summary.source_frames += clip.num_frames;
     summary.windows += WindowsOf(clip, options.dataset).windows;
   }
-  summary.run = WriteOrClean(options.run, options.dataset.Spec(),
+  summary.run = WriteShardedDataset(options.run, options.dataset.Spec(),
                              [&](int64_t i) { return maker.Make(i); });
   summary.stats = maker.stats();
   return summary;
@@ -227,7 +199,7 @@ PairsCommandSummary RunImportPairs(PairsCommandOptions options) {
   summary.width = options.dataset.width;
   summary.height = options.dataset.height;
   const PairsDatasetOptions& dataset = options.dataset;
-  summary.run = WriteOrClean(options.run, dataset.Spec(),
+  summary.run = WriteShardedDataset(options.run, dataset.Spec(),
                              [&](int64_t i) { return MakePairSample(dataset, i); });
   return summary;
 }

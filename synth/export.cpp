@@ -368,9 +368,10 @@ ExportSummary ExportDataset(const ExportOptions& o) {
       if (IsTemporaryPath(entry.path())) fs::remove(entry.path(), ec);
     }
   }
-  const bool resumed = start > 0;
   summary.resumed_from = start;
+  int64_t recorded = start;  // samples whose files are complete and recorded in OUT.partial
   auto save_progress = [&](int64_t done) {
+    recorded = done;
     WriteFileAtomic(partial / kMarker, Json{{"run", record}, {"done", done}, {"images", images}}.dump(1) + "\n");
   };
   if (start == 0) save_progress(0);
@@ -550,11 +551,12 @@ ExportSummary ExportDataset(const ExportOptions& o) {
       }
     }
   } catch (const InputError& e) {
-    if (!resumed) {
-      fs::remove_all(partial, ec);  // bad input: nothing partial stays
+    if (recorded == 0) {
+      fs::remove_all(partial, ec);  // bad input before anything was finished: nothing partial stays
       throw;
     }
-    // An earlier run's work stays: the same command continues once the input is repaired.
+    // Finished work stays, this run's or an earlier one's: the same command continues it once the
+    // input is repaired.
     throw InputError(Msg() << e.what() << " (the export so far stays in " << partial.string()
                            << "; the same command continues it once the dataset is repaired)");
   }

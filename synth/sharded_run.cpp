@@ -86,6 +86,7 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
   spec.Check();
   ShardedRunSummary summary;
   std::error_code ec;
+  const bool created = !fs::exists(options.out, ec);
   fs::create_directories(options.out, ec);
   if (ec || !fs::is_directory(options.out)) {
     throw IoError(Msg() << options.out.string() << ": cannot create the output folder"
@@ -148,6 +149,7 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
   summary.shards_kept = static_cast<int64_t>(kept.size());
   std::sort(index.shards.begin(), index.shards.end(),
             [](const ShardEntry& a, const ShardEntry& b) { return a.shard < b.shard; });
+  const bool index_existed = fs::exists(index_path);
   index.Save(index_path);  // also proves early that the folder is writable
 
   auto first_of = [&](int64_t s) { return s * options.shard_size; };
@@ -160,8 +162,16 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
   Progress progress("synth " + options.out.filename().string(), pending_samples, "samples",
                     options.progress);
   // What a failure or a stop leaves: every committed shard and the index that lists them; the
-  // shard being written is removed with its writer. The message says how far the run got.
+  // shard being written is removed with its writer; an index this run created is removed when it
+  // lists nothing, and so is the output folder when this run created it and it is then empty.
+  // Nothing of another part's (a sibling task of a Slurm array writing into the same folder) is
+  // touched. The message says how far the run got.
   auto how_far = [&] {
+    if (index.shards.empty() && !index_existed) {
+      std::error_code ignored;
+      fs::remove(index_path, ignored);
+      if (created) fs::remove(options.out, ignored);  // fs::remove leaves a folder that holds anything
+    }
     return std::string(Msg() << index.shards.size() << " of " << summary.shards_owned
                              << " shards are complete in " << options.out.string() << " and kept");
   };
@@ -225,6 +235,10 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
     throw IoError(Msg() << e.what() << "\n" << how_far()
                         << "; the same command continues the run once the cause (a full disk?) is "
                            "fixed");
+  } catch (const InputError& e) {
+    // Bad input found late (a source first decoded at sample 195 of 400) costs no finished shard.
+    throw InputError(Msg() << e.what() << "\n" << how_far()
+                           << "; the same command continues the run once the input is repaired");
   }
   if (StopRequested()) {
     progress.Finish();

@@ -1,5 +1,5 @@
 // The video and import-pairs commands in-process: datasets that verify, and bad input that names
-// the scene and frame and leaves nothing behind.
+// the scene and frame, leaves nothing behind when nothing was finished and keeps what was.
 #include "blurkit/synth/commands.h"
 
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "blurkit/core/error.h"
+#include "blurkit/core/sha256.h"
 #include "test_clips.h"
 
 namespace blurkit::synth {
@@ -73,10 +74,6 @@ TEST_F(CommandsTest, BadVideoInputNamesSceneAndFrameAndLeavesNothingBehind) {
   auto sizes = TranslatingClip(8, 16, 16, 1, 0);
   sizes[5] = testing::PatternFrame(18, 16, 0, 0);
   WriteFrameFolder(dir_ / "sizes/GOPR0002_00_00", sizes, 1);
-  // BMP frames of different sizes: found while writing, after the first shards are complete.
-  auto late = TranslatingClip(30, 16, 16, 1, 0);
-  late[27] = testing::PatternFrame(16, 12, 0, 0);
-  WriteFrameFolder(dir_ / "late/GOPR0003_00_00", late, 1, ".bmp");
   // An unreadable video, an empty folder, a clip shorter than the window.
   std::ofstream(dir_ / "broken.mp4") << "not a video";
   fs::create_directories(dir_ / "empty/GOPR0004_00_00");
@@ -89,7 +86,6 @@ TEST_F(CommandsTest, BadVideoInputNamesSceneAndFrameAndLeavesNothingBehind) {
   const std::vector<Case> cases = {
       {dir_ / "gap", {"GOPR0001_00_00", "frame 4 is missing", "000003.png is followed by 000005.png"}},
       {dir_ / "sizes", {"GOPR0002_00_00 frame 000006.png is 18x16", "16x16"}},
-      {dir_ / "late", {"GOPR0003_00_00 frame 000028.bmp is 16x12"}},
       {dir_ / "broken.mp4", {"broken.mp4", "cannot open the video"}},
       {dir_ / "empty", {"GOPR0004_00_00", "no numbered frames"}},
       {dir_ / "short", {"scene GOPR0005_00_00", "frame 000004.png", "fewer than the window of 5"}},
@@ -102,6 +98,34 @@ TEST_F(CommandsTest, BadVideoInputNamesSceneAndFrameAndLeavesNothingBehind) {
     for (const auto& e : c.expected) EXPECT_NE(error.find(e), std::string::npos) << error;
     EXPECT_FALSE(fs::exists(dir_ / out)) << "output left behind";
   }
+}
+
+TEST_F(CommandsTest, BadInputFoundLateKeepsTheFinishedShardsAndTheSameCommandResumes) {
+  // BMP frames of different sizes: found while writing, after the first shards are complete.
+  auto late = TranslatingClip(30, 16, 16, 1, 0);
+  const auto good = late[27];
+  late[27] = testing::PatternFrame(16, 12, 0, 0);
+  WriteFrameFolder(dir_ / "late/GOPR0003_00_00", late, 1, ".bmp");
+  VideoCommandOptions o = Video({dir_ / "late"}, "late_out");
+  o.run.shard_size = 1;
+  o.run.threads = 1;
+  const std::string error = ErrorOf(o);
+  ASSERT_FALSE(error.empty()) << "accepted";
+  EXPECT_NE(error.find("GOPR0003_00_00 frame 000028.bmp is 16x12"), std::string::npos) << error;
+  EXPECT_NE(error.find("shards are complete"), std::string::npos) << error;
+  const DatasetIndex partial = DatasetIndex::Load(dir_ / "late_out" / "index.json");
+  ASSERT_GE(partial.shards.size(), 1u) << "the finished shards were deleted";
+  for (const auto& entry : partial.shards) {
+    EXPECT_EQ(Sha256OfFile(dir_ / "late_out" / entry.file), entry.sha256) << entry.file;
+  }
+  // The frame repaired: the same command keeps what was finished and completes the dataset.
+  WriteFrameFolder(dir_ / "late/GOPR0003_00_00", {good}, 28, ".bmp");
+  const VideoCommandSummary resumed = RunVideo(o);
+  EXPECT_EQ(resumed.run.shards_kept, static_cast<int64_t>(partial.shards.size()));
+  EXPECT_GT(resumed.run.shards_written, 0);
+  const VerifyReport report = VerifyDataset(dir_ / "late_out");
+  EXPECT_TRUE(report.ok()) << report.problems.front();
+  EXPECT_EQ(report.samples_checked, DatasetReader(dir_ / "late_out").size());
 }
 
 TEST_F(CommandsTest, ImportPairsCopiesGoProPairsAsSingleFrameSamples) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <fstream>
 
+#include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
 #include "blurkit/core/random.h"
 #include "blurkit/core/sha256.h"
@@ -159,6 +160,86 @@ TEST_F(ShardedRunTest, OtherParametersNeedOverwrite) {
   o.overwrite = true;
   EXPECT_EQ(WriteShardedDataset(o, other, Make).shards_written, 5);
   EXPECT_EQ(DatasetReader(root_ / "p").spec().params, other.params);
+}
+
+TEST_F(ShardedRunTest, BadInputFoundLateKeepsFinishedShardsAndResumes) {
+  WriteShardedDataset(Options("reference"), Spec(), Make);
+  // A source that turns out bad at sample 17: shards 0-2 (samples 0-14) are complete by then.
+  auto failing = [&](int64_t i) {
+    if (i == 17) throw InputError("pano.jpg: cannot decode (simulated)");
+    return Make(i);
+  };
+  ShardedRunOptions o = Options("late");
+  o.threads = 1;
+  try {
+    WriteShardedDataset(o, Spec(), failing);
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("pano.jpg"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("3 of 5 shards are complete"), std::string::npos) << e.what();
+  }
+  const DatasetIndex partial = DatasetIndex::Load(root_ / "late" / "index.json");
+  EXPECT_FALSE(partial.complete);
+  ASSERT_EQ(partial.shards.size(), 3u);
+  for (const auto& entry : partial.shards) {
+    EXPECT_EQ(Sha256OfFile(root_ / "late" / entry.file), entry.sha256) << entry.file;
+  }
+  // Once the input is repaired the same command keeps them and writes the rest, to the same bytes.
+  const auto summary = WriteShardedDataset(o, Spec(), Make);
+  EXPECT_EQ(summary.shards_kept, 3);
+  EXPECT_EQ(summary.shards_written, 2);
+  EXPECT_EQ(Digests(root_ / "late"), Digests(root_ / "reference"));
+}
+
+TEST_F(ShardedRunTest, FailingTaskKeepsTheShardsOfItsSiblingTask) {
+  // Two tasks of one Slurm array start together into one empty folder. Task 1 is still rendering
+  // when task 0 finishes; then task 1 meets bad input before it has finished anything.
+  ShardedRunOptions task0 = Options("array"), task1 = Options("array");
+  task0.num_shards = task1.num_shards = 2;
+  task0.shard_index = 0;
+  task1.shard_index = 1;
+  task1.threads = 1;
+  bool sibling_done = false;
+  auto failing = [&](int64_t i) -> Sample {
+    if (!sibling_done) {
+      WriteShardedDataset(task0, Spec(), Make);
+      sibling_done = true;
+    }
+    if (i == 5) throw InputError("pano.jpg: cannot decode (simulated)");
+    return Make(i);
+  };
+  EXPECT_THROW(WriteShardedDataset(task1, Spec(), failing), InputError);
+  ASSERT_TRUE(sibling_done);
+  const fs::path part0 = root_ / "array" / IndexFileName(0, 2);
+  ASSERT_TRUE(fs::exists(part0)) << "task 0's index was deleted";
+  const DatasetIndex index = DatasetIndex::Load(part0);
+  EXPECT_TRUE(index.complete);
+  ASSERT_EQ(index.shards.size(), 3u);  // shards 0, 2, 4
+  for (const auto& entry : index.shards) {
+    ASSERT_TRUE(fs::exists(root_ / "array" / entry.file)) << entry.file << " was deleted";
+    EXPECT_EQ(Sha256OfFile(root_ / "array" / entry.file), entry.sha256) << entry.file;
+  }
+  // Task 1 left nothing of its own (no index listing nothing, no temporary).
+  EXPECT_FALSE(fs::exists(root_ / "array" / IndexFileName(1, 2)));
+  for (const auto& e : fs::directory_iterator(root_ / "array")) {
+    EXPECT_FALSE(IsTemporaryPath(e.path())) << e.path();
+  }
+  // Task 1 rerun with good input completes the dataset.
+  const auto summary = WriteShardedDataset(task1, Spec(), Make);
+  EXPECT_TRUE(summary.assembled);
+  DatasetReader reader(root_ / "array");
+  EXPECT_EQ(reader.size(), 23);
+}
+
+TEST_F(ShardedRunTest, RunThatFinishesNothingRemovesTheFolderItCreated) {
+  auto failing = [](int64_t i) -> Sample { throw InputError("bad " + std::to_string(i)); };
+  EXPECT_THROW(WriteShardedDataset(Options("nothing"), Spec(), failing), InputError);
+  EXPECT_FALSE(fs::exists(root_ / "nothing"));
+  // A folder the user made stays (empty).
+  fs::create_directories(root_ / "mine");
+  EXPECT_THROW(WriteShardedDataset(Options("mine"), Spec(), failing), InputError);
+  EXPECT_TRUE(fs::is_directory(root_ / "mine"));
+  EXPECT_TRUE(fs::is_empty(root_ / "mine"));
 }
 
 TEST_F(ShardedRunTest, UnwritableOutputIsAClearError) {
