@@ -1,5 +1,6 @@
 #include "blurkit/bench/commands.h"
 
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -76,7 +77,10 @@ MatrixCommandResult RunMatrix(const MatrixCommandOptions& options) {
   std::vector<Method> methods;
   try {
     score.profile = MetricProfile::Parse(config.value("profile", "rgb"));
-    score.order = ParseOrderRule(config.value("order", "best-mean-psnr"));
+    score.protocol = ParseProtocol(config.value("protocol", "blurkit"));
+    score.order = ParseOrderRule(config.value(
+        "order", score.protocol == Protocol::kBlur2vidGopro ? "per-metric-max" : "best-mean-psnr"));
+    score.patch = config.value("patch", 40);
     bins = config.value("bins", 5);
     strips = config.value("strips", 3);
     for (const auto& [name, path] : config.at("test_sets").items()) {
@@ -110,15 +114,21 @@ MatrixCommandResult RunMatrix(const MatrixCommandOptions& options) {
   Table& matrix = result.matrix;
   matrix.title = "cross-dataset matrix: rows trained on, columns tested on";
   matrix.notes = {"metric profile: " + score.profile.Name(), "frame order: " + ToString(score.order),
-                  "cells: middle frame and the mean of the non-middle frames"};
+                  "cells: middle frame and the mean of the non-middle frames; PWPSNR (blur2vid's "
+                  "per-pixel order); EPE (DIS) of the first-to-last-frame motion, lower is better "
+                  "(OpenCV DIS flow, not RAFT: not comparable with blur2vid's EPE)",
+                  "[lo, hi]: 95% bootstrap interval of the mean over clips (" +
+                      std::to_string(Bootstrap::kResamples) + " resamples, fixed seed)"};
+  if (score.protocol != Protocol::kBlurkit) matrix.notes.push_back("protocol: " + ToString(score.protocol));
   matrix.header = {"method", "trained on"};
   for (const auto& [test, path] : test_sets) {
-    for (const char* c : {"PSNR mid", "SSIM mid", "PSNR others", "SSIM others"}) {
+    for (const char* c : {"PSNR mid", "SSIM mid", "PSNR others", "SSIM others", "PWPSNR", "EPE (DIS)"}) {
       matrix.header.push_back(test + " " + c);
     }
   }
   std::string sections;
   std::map<std::string, std::vector<std::string>> cells;  // method -> cells
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> cell_ci;
   for (const auto& [test, gt] : test_sets) {
     std::vector<ScoreRun> runs;
     std::vector<std::unique_ptr<PredictionSource>> sources;
@@ -132,9 +142,27 @@ MatrixCommandResult RunMatrix(const MatrixCommandOptions& options) {
     for (size_t k = 0; k < runs.size(); ++k) {
       summaries.push_back(Summarize(runs[k]));
       const MethodSummary& s = summaries.back();
-      auto& row = cells[methods[k].name + "\t" + methods[k].trained_on];
+      const std::string key = methods[k].name + "\t" + methods[k].trained_on;
+      auto& row = cells[key];
       row.insert(row.end(), {FormatNumber(s.psnr_middle, 2), FormatNumber(s.ssim_middle, 4),
-                             FormatNumber(s.psnr_others, 2), FormatNumber(s.ssim_others, 4)});
+                             FormatNumber(s.psnr_others, 2), FormatNumber(s.ssim_others, 4),
+                             FormatNumber(s.pwpsnr, 2), FormatNumber(s.epe_dis, 3)});
+      const int mid = runs[k].spec.frames / 2;
+      const std::string middle = PositionName(mid, runs[k].spec.frames);
+      auto& ci = cell_ci[key];
+      const std::pair<const char*, int> named[] = {{"psnr_middle", 2}, {"ssim_middle", 4},
+                                                   {"psnr_others", 2}, {"ssim_others", 4},
+                                                   {"pwpsnr", 2},      {"epe_dis", 3}};
+      for (const auto& [name, decimals] : named) {
+        std::string n = name;
+        if (n == "psnr_middle") n = "psnr_" + middle;
+        if (n == "ssim_middle") n = "ssim_" + middle;
+        auto it = s.ci.find(n);
+        ci.push_back(it == s.ci.end() || std::isnan(it->second.lo)
+                         ? std::pair<std::string, std::string>{}
+                         : std::pair{FormatNumber(it->second.lo, decimals),
+                                     FormatNumber(it->second.hi, decimals)});
+      }
     }
     const auto notes = ScoringNotes(score, test + " (" + gt.string() + ")");
     const int f = runs.front().spec.frames;
@@ -155,13 +183,62 @@ MatrixCommandResult RunMatrix(const MatrixCommandOptions& options) {
     std::vector<std::string> row = {m.name, m.trained_on};
     const auto& c = cells[m.name + "\t" + m.trained_on];
     row.insert(row.end(), c.begin(), c.end());
-    matrix.rows.push_back(row);
+    std::vector<std::pair<std::string, std::string>> ci = {{}, {}};
+    const auto& cc = cell_ci[m.name + "\t" + m.trained_on];
+    ci.insert(ci.end(), cc.begin(), cc.end());
+    matrix.AddRow(row, ci);
   }
   matrix.WriteAll(options.out, "matrix");
   result.report = options.out / "report.html";
   WriteFileAtomic(result.report,
                   HtmlPage("blurkit-bench: cross-dataset report", matrix.ToHtml() + sections));
   folder.Keep();
+  return result;
+}
+
+CompareCommandResult RunCompare(const CompareCommandOptions& options) {
+  if (options.predictions.size() != 2) {
+    throw InputError(Msg() << "compare needs two --pred (A, then B), got " << options.predictions.size());
+  }
+  for (const auto& p : options.predictions) {
+    if (!options.out.empty()) CheckOutputOutside(options.out, p);
+  }
+  std::vector<ScoreRun> runs;
+  for (size_t k = 0; k < 2; ++k) {
+    auto source = OpenPredictions(options.predictions[k]);
+    ScoreRun run = ScoreMethod(options.ground_truth, *source, options.score);
+    if (k < options.names.size() && !options.names[k].empty()) run.method = options.names[k];
+    runs.push_back(std::move(run));
+  }
+  if (runs[0].method == runs[1].method) {
+    runs[0].method += " (A)";
+    runs[1].method += " (B)";
+  }
+  CompareCommandResult result;
+  result.differences = ComparePaired(runs[0], runs[1]);
+  Table& t = result.table;
+  t.title = "paired comparison: B = " + runs[1].method + " against A = " + runs[0].method;
+  t.notes = ScoringNotes(options.score, options.ground_truth.string());
+  t.notes.push_back("B - A: the mean over the clips both scored of B's value less A's, with its 95% "
+                    "bootstrap interval; an interval that excludes 0 is a difference these clips "
+                    "support. B wins: the fraction of clips where B is better (ties count half)");
+  t.header = {"metric", "clips", "A", "B", "B - A", "B wins", "better"};
+  for (const auto& d : result.differences) {
+    const int decimals = d.name.rfind("ssim", 0) == 0 || d.name == "patch_ssim" ? 4 : d.name == "epe_dis" ? 3 : 2;
+    const bool clear = !std::isnan(d.ci.lo) && (d.ci.lo > 0 || d.ci.hi < 0);
+    const bool b_better = d.lower_is_better ? d.difference < 0 : d.difference > 0;
+    const std::string better = !clear ? "no clear difference" : b_better ? "B" : "A";
+    t.AddRow({d.label + (d.lower_is_better ? " (lower is better)" : ""), std::to_string(d.clips),
+              FormatNumber(d.mean_a, decimals), FormatNumber(d.mean_b, decimals),
+              FormatNumber(d.difference, decimals), FormatNumber(d.b_wins, 3), better},
+             {{}, {}, {}, {}, {FormatNumber(d.ci.lo, decimals), FormatNumber(d.ci.hi, decimals)}, {}, {}});
+  }
+  if (!options.out.empty()) {
+    OutputFolder folder(options.out);
+    t.WriteAll(options.out, "compare");
+    WriteFileAtomic(options.out / "report.html", HtmlPage("blurkit-bench: compare", t.ToHtml()));
+    folder.Keep();
+  }
   return result;
 }
 

@@ -46,44 +46,91 @@ std::string ModelCell(const Json& info, const char* key) {
 }  // namespace
 
 std::vector<std::string> ScoringNotes(const ScoreOptions& options, const std::string& dataset) {
-  return {"test set: " + dataset,
-          "metric profile: " + options.profile.Name() + " (PSNR data range 255, infinite values "
-          "capped at 100 dB in means; SSIM 11x11 Gaussian, sigma 1.5)",
-          "frame order: " + ToString(options.order) +
-              (options.order == OrderRule::kBestMeanPsnr
-                   ? " (per sample, the order with the higher mean PSNR, for every metric)"
-                   : options.order == OrderRule::kPerMetricMax
-                         ? " (per sample and metric, the better of forward and reverse order)"
-                         : " (ground-truth order only)")};
+  std::vector<std::string> notes = {
+      "test set: " + dataset,
+      "metric profile: " + options.profile.Name() + " (PSNR data range 255, infinite values "
+      "capped at 100 dB in means; SSIM 11x11 Gaussian, sigma 1.5)",
+      "frame order: " + ToString(options.order) +
+          (options.order == OrderRule::kBestMeanPsnr
+               ? " (per sample, the order with the higher mean PSNR, for every metric)"
+               : options.order == OrderRule::kPerMetricMax
+                     ? " (per sample and metric, the better of forward and reverse order)"
+                     : " (ground-truth order only)")};
+  if (options.protocol == Protocol::kBlur2vidGopro) {
+    notes.push_back("protocol: blur2vid-gopro (every frame reduced 2x with area averaging, 1280x720 "
+                    "-> 640x360, before any metric)");
+  }
+  if (options.clip_metrics) {
+    notes.push_back("PSNR_p, PWPSNR, pooled PSNR, re-blur PSNR vs GT: peak 1 on RGB / 255, each in its "
+                    "own better order; EPE (DIS): OpenCV DIS flow, not RAFT, lower is better; patch "
+                    "SSIM: scikit-image defaults on " + std::to_string(options.patch) + "x" +
+                    std::to_string(options.patch) + " tiles (docs/bench.md)");
+  }
+  notes.push_back("[lo, hi]: 95% bootstrap interval of the mean over clips (percentile, " +
+                  std::to_string(Bootstrap::kResamples) + " resamples, fixed seed)");
+  return notes;
 }
+
+namespace {
+
+std::pair<std::string, std::string> FormatInterval(const MethodSummary& m, const std::string& name,
+                                                   int decimals) {
+  auto it = m.ci.find(name);
+  if (it == m.ci.end() || std::isnan(it->second.lo)) return {"", ""};
+  return {FormatNumber(it->second.lo, decimals), FormatNumber(it->second.hi, decimals)};
+}
+
+}  // namespace
 
 Table PositionTable(const std::vector<MethodSummary>& methods, const std::string& title,
                     const std::vector<std::string>& notes, int frames) {
   Table t;
   t.title = title;
   t.notes = notes;
-  bool model_info = false;
-  for (const auto& m : methods) model_info |= !m.model_info.empty();
+  bool model_info = false, clip_metrics = false;
+  for (const auto& m : methods) {
+    model_info |= !m.model_info.empty();
+    clip_metrics |= m.ci.count("patch_ssim") && !std::isnan(m.patch_ssim);
+    clip_metrics |= m.ci.count("pwpsnr") && !std::isnan(m.pwpsnr);
+  }
   t.header = {"method", "samples"};
   for (int j = 0; j < frames; ++j) {
     t.header.push_back("PSNR " + PositionName(j, frames));
     t.header.push_back("SSIM " + PositionName(j, frames));
   }
   if (frames > 1) {
-    t.header.insert(t.header.end(), {"PSNR non-middle", "SSIM non-middle", "re-blur PSNR"});
+    t.header.insert(t.header.end(),
+                    {"PSNR non-middle", "SSIM non-middle", "re-blur PSNR vs input", "PSNR_p"});
   }
+  if (clip_metrics && frames > 1) {
+    t.header.insert(t.header.end(), {"PWPSNR", "pooled PSNR", "re-blur PSNR vs GT", "EPE (DIS)"});
+  }
+  if (clip_metrics) t.header.push_back("patch SSIM");
   if (model_info) t.header.insert(t.header.end(), {"parameters (M)", "fps 128", "fps 256", "fps 512"});
   for (const auto& m : methods) {
     std::vector<std::string> row = {m.method, std::to_string(m.samples)};
+    std::vector<std::pair<std::string, std::string>> ci = {{}, {}};
+    auto add = [&](double value, int decimals, const std::string& name) {
+      row.push_back(FormatNumber(value, decimals));
+      ci.push_back(FormatInterval(m, name, decimals));
+    };
     for (const auto& p : m.positions) {
-      row.push_back(FormatNumber(p.psnr, 2));
-      row.push_back(FormatNumber(p.ssim, 4));
+      add(p.psnr, 2, "psnr_" + p.name);
+      add(p.ssim, 4, "ssim_" + p.name);
     }
     if (frames > 1) {
-      row.push_back(FormatNumber(m.psnr_others, 2));
-      row.push_back(FormatNumber(m.ssim_others, 4));
-      row.push_back(FormatNumber(m.reblur_psnr, 2));
+      add(m.psnr_others, 2, "psnr_others");
+      add(m.ssim_others, 4, "ssim_others");
+      add(m.reblur_psnr_input, 2, "reblur_psnr_input");
+      add(m.psnr_p, 2, "psnr_p");
     }
+    if (clip_metrics && frames > 1) {
+      add(m.pwpsnr, 2, "pwpsnr");
+      add(m.psnr_pooled, 2, "psnr_pooled");
+      add(m.reblur_psnr_gt, 2, "reblur_psnr_gt");
+      add(m.epe_dis, 3, "epe_dis");
+    }
+    if (clip_metrics) add(m.patch_ssim, 4, "patch_ssim");
     if (model_info) {
       const Json& info = m.model_info;
       row.push_back(info.contains("parameters")
@@ -92,7 +139,7 @@ Table PositionTable(const std::vector<MethodSummary>& methods, const std::string
       const Json fps = info.value("fps", Json::object());
       for (const char* size : {"128", "256", "512"}) row.push_back(ModelCell(fps, size));
     }
-    t.rows.push_back(row);
+    t.AddRow(row, ci);
   }
   return t;
 }
@@ -104,13 +151,20 @@ Table PerSampleTable(const ScoreRun& run) {
   t.header = {"sample_id", "index", "blur_magnitude", "psnr_reversed"};
   for (int j = 0; j < f; ++j) t.header.push_back("psnr_" + PositionName(j, f));
   for (int j = 0; j < f; ++j) t.header.push_back("ssim_" + PositionName(j, f));
-  t.header.push_back("reblur_psnr");
+  t.header.insert(t.header.end(), {"reblur_psnr_input", "psnr_p", "pwpsnr", "psnr_pooled",
+                                   "reblur_psnr_gt", "epe_dis", "patch_ssim"});
   for (const auto& s : run.samples) {
     std::vector<std::string> row = {s.id, std::to_string(s.index), FormatNumber(s.magnitude, 3),
                                     s.psnr_reversed ? "1" : "0"};
     for (double v : s.psnr) row.push_back(FormatNumber(v, 4));
     for (double v : s.ssim) row.push_back(FormatNumber(v, 5));
-    row.push_back(FormatNumber(s.reblur_psnr, 4));
+    row.push_back(FormatNumber(s.reblur_psnr_input, 4));
+    row.push_back(FormatNumber(f > 1 ? s.psnr_p : NAN, 4));
+    row.push_back(FormatNumber(s.clip.pwpsnr, 4));
+    row.push_back(FormatNumber(s.clip.psnr_pooled, 4));
+    row.push_back(FormatNumber(s.clip.reblur_psnr_gt, 4));
+    row.push_back(FormatNumber(s.clip.epe_dis, 4));
+    row.push_back(FormatNumber(s.clip.patch_ssim, 5));
     t.rows.push_back(row);
   }
   return t;
@@ -142,16 +196,23 @@ Table BlurSizeTable(const std::vector<ScoreRun>& runs, int bins, double lo, doub
   }
   std::vector<std::vector<BlurBin>> binned;
   for (const auto& r : runs) binned.push_back(BinByMagnitude(r, bins, lo, hi));
+  auto interval = [](const Interval& ci) -> std::pair<std::string, std::string> {
+    if (std::isnan(ci.lo)) return {"", ""};
+    return {FormatNumber(ci.lo, 2), FormatNumber(ci.hi, 2)};
+  };
   for (int b = 0; b < bins; ++b) {
     std::vector<std::string> row = {
         FormatNumber(binned.empty() ? 0 : binned[0][b].lo, 2) + "-" +
             FormatNumber(binned.empty() ? 0 : binned[0][b].hi, 2),
         std::to_string(binned.empty() ? 0 : binned[0][b].count)};
+    std::vector<std::pair<std::string, std::string>> ci = {{}, {}};
     for (const auto& bb : binned) {
       row.push_back(FormatNumber(bb[b].psnr_middle, 2));
       row.push_back(FormatNumber(bb[b].psnr_others, 2));
+      ci.push_back(interval(bb[b].psnr_middle_ci));
+      ci.push_back(interval(bb[b].psnr_others_ci));
     }
-    t.rows.push_back(row);
+    t.AddRow(row, ci);
   }
   return t;
 }
@@ -277,6 +338,7 @@ std::string HtmlPage(const std::string& title, const std::string& body) {
          "th:first-child,td:first-child{text-align:left}\n"
          "tr:nth-child(even) td{background:#f6f8fa}\n"
          ".note{color:#555;font-size:13px;margin:2px 0}\n"
+         ".ci{color:#777;font-size:11px;white-space:nowrap}\n"
          "table.images td,table.images th{border:none;padding:2px}\n"
          "table.images img{width:160px;image-rendering:pixelated}\n"
          ".strip{margin-bottom:1.5em}\n"

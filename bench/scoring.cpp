@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <limits>
 #include <set>
 
 #include "blurkit/core/error.h"
@@ -53,21 +54,31 @@ std::string PositionName(int j, int frames) {
   return "f" + std::to_string(j + 1);
 }
 
-double ReblurPsnr(const Sample& gt, const PredictedFrames& frames, int height, int width,
+double ReblurPsnr(const uint8_t* blurred, const uint8_t* frames, int count, int height, int width,
                   const MetricProfile& profile) {
   const auto& lut = SrgbToLinear();
   const size_t n = static_cast<size_t>(height) * width * 3;
   std::vector<float> sum(n, 0.0f);
-  for (int j = 0; j < frames.frames; ++j) {
-    const uint8_t* f = frames.rgb.data() + j * n;
+  for (int j = 0; j < count; ++j) {
+    const uint8_t* f = frames + j * n;
     for (size_t k = 0; k < n; ++k) sum[k] += lut[f[k]];
   }
   for (size_t k = 0; k < n; ++k) {
-    const double x = std::clamp(double(sum[k]) / frames.frames, 0.0, 1.0);
+    const double x = std::clamp(double(sum[k]) / count, 0.0, 1.0);
     sum[k] = static_cast<float>(255.0 * (x <= 0.0031308 ? 12.92 * x
                                                         : 1.055 * std::pow(x, 1 / 2.4) - 0.055));
   }
-  return Psnr(sum.data(), ImageView{gt.blurred.data(), height, width}, profile);
+  return Psnr(sum.data(), ImageView{blurred, height, width}, profile);
+}
+
+Protocol ParseProtocol(const std::string& text) {
+  if (text == "blurkit") return Protocol::kBlurkit;
+  if (text == "blur2vid-gopro") return Protocol::kBlur2vidGopro;
+  throw InputError(Msg() << "--protocol must be blurkit or blur2vid-gopro, got '" << text << "'");
+}
+
+std::string ToString(Protocol protocol) {
+  return protocol == Protocol::kBlur2vidGopro ? "blur2vid-gopro" : "blurkit";
 }
 
 ScoreRun ScoreMethod(const fs::path& ground_truth, const PredictionSource& predictions,
@@ -81,6 +92,21 @@ ScoreRun ScoreMethod(const fs::path& ground_truth, const PredictionSource& predi
   run.model_info = predictions.ModelInfo();
   const DatasetSpec& spec = run.spec;
   const auto gt_ids = reader.SampleIds();
+  const bool halve = options.protocol == Protocol::kBlur2vidGopro;
+  if (halve) {
+    if (spec.width != 1280 || spec.height != 720) {
+      throw InputError(Msg() << ground_truth.string() << ": --protocol blur2vid-gopro scores 1280x720 "
+                             << "test sets (GoPro, reduced 2x to 640x360), this one is " << spec.width
+                             << "x" << spec.height);
+    }
+    if (options.profile.channels != MetricProfile::Channels::kRgb || options.profile.crop_border != 0 ||
+        options.order != OrderRule::kPerMetricMax) {
+      throw InputError("--protocol blur2vid-gopro scores RGB without a crop, each metric in its own "
+                       "better order: leave --profile and --order at rgb and per-metric-max");
+    }
+  }
+  // The size every metric sees.
+  const int height = halve ? spec.height / 2 : spec.height, width = halve ? spec.width / 2 : spec.width;
 
   if (auto ids = predictions.Ids()) {
     const std::set<std::string> have(ids->begin(), ids->end());
@@ -107,21 +133,22 @@ ScoreRun ScoreMethod(const fs::path& ground_truth, const PredictionSource& predi
   const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
   Progress progress("score " + run.method, n, "samples", options.progress);
-  const size_t image = static_cast<size_t>(spec.height) * spec.width * 3;
+  const size_t full = static_cast<size_t>(spec.height) * spec.width * 3;
+  const size_t image = static_cast<size_t>(height) * width * 3;
   tbb::parallel_for(int64_t{0}, n, [&](int64_t i) {
     if (StopRequested()) {
       throw Interrupted(Msg() << "stopped by " << StopSignalName()
                               << " while scoring; nothing was written (run the command again)",
                         StopSignalNumber());
     }
-    const Sample gt = reader.Read(i);
+    Sample gt = reader.Read(i);
     auto predicted = predictions.Frames(gt, spec);
     if (!predicted) {
       progress.Advance();
       return;
     }
     const int fp = predicted->frames;
-    if (predicted->rgb.size() != image * fp) {
+    if (predicted->rgb.size() != full * fp) {
       throw InputError(Msg() << "predictions '" << run.method << "', sample '" << gt.id
                              << "': frames have the wrong size");
     }
@@ -131,10 +158,16 @@ ScoreRun ScoreMethod(const fs::path& ground_truth, const PredictionSource& predi
                              << fp << " frames, the ground truth has " << spec.frames);
     }
     const int f = spec.frames;
+    if (halve) {
+      gt.sharp = HalveFrames(gt.sharp.data(), f, spec.height, spec.width);
+      gt.blurred = HalveFrames(gt.blurred.data(), 1, spec.height, spec.width);
+      predicted->rgb = HalveFrames(predicted->rgb.data(), fp, spec.height, spec.width);
+    }
+    const uint8_t* sharp = gt.sharp.data();
     std::vector<double> fp_psnr(f), fp_ssim(f), rv_psnr(f), rv_ssim(f);
-    auto view = [&](const uint8_t* data) { return ImageView{data, spec.height, spec.width}; };
+    auto view = [&](const uint8_t* data) { return ImageView{data, height, width}; };
     for (int j = 0; j < f; ++j) {
-      const ImageView truth = view(gt.SharpFrame(j, spec));
+      const ImageView truth = view(sharp + j * image);
       const int forward = f == 1 ? fp / 2 : j;
       const int backward = f == 1 ? fp / 2 : f - 1 - j;
       const FrameScore a = ScoreFrame(view(predicted->rgb.data() + forward * image), truth,
@@ -160,7 +193,23 @@ ScoreRun ScoreMethod(const fs::path& ground_truth, const PredictionSource& predi
     s.ssim = ordered.ssim;
     s.psnr_reversed = ordered.psnr_reversed;
     s.ssim_reversed = ordered.ssim_reversed;
-    s.reblur_psnr = f > 1 ? ReblurPsnr(gt, *predicted, spec.height, spec.width, options.profile) : NAN;
+    auto capped_mean = [](const std::vector<double>& v) {
+      double sum = 0;
+      for (double x : v) sum += CappedPsnr(x);
+      return sum / v.size();
+    };
+    s.psnr_p = std::max(capped_mean(fp_psnr), capped_mean(rv_psnr));
+    s.reblur_psnr_input =
+        f > 1 ? ReblurPsnr(gt.blurred.data(), predicted->rgb.data(), f, height, width, options.profile)
+              : NAN;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    s.clip = {nan, nan, nan, nan, nan};
+    if (options.clip_metrics) {
+      // F = 1 ground truth: the predicted middle frame against it.
+      const uint8_t* pred = predicted->rgb.data() + (f == 1 ? (fp / 2) * image : 0);
+      s.clip = ScoreClip(ClipView{pred, f, height, width}, ClipView{sharp, f, height, width},
+                         options.patch);
+    }
     scores[i] = std::move(s);
     progress.Advance();
   });
@@ -174,6 +223,59 @@ ScoreRun ScoreMethod(const fs::path& ground_truth, const PredictionSource& predi
   }
   return run;
 }
+
+std::vector<ClipMetric> PerClipMetrics(const ScoreRun& run) {
+  const int f = run.spec.frames;
+  std::vector<ClipMetric> out;
+  auto add = [&](std::string name, std::string label, bool lower, auto value) {
+    ClipMetric m{std::move(name), std::move(label), lower, {}};
+    m.values.reserve(run.samples.size());
+    for (const auto& s : run.samples) m.values.push_back(value(s));
+    out.push_back(std::move(m));
+  };
+  for (int j = 0; j < f; ++j) {
+    const std::string pos = PositionName(j, f);
+    add("psnr_" + pos, "PSNR " + pos, false, [j](const SampleScore& s) { return CappedPsnr(s.psnr[j]); });
+    add("ssim_" + pos, "SSIM " + pos, false, [j](const SampleScore& s) { return s.ssim[j]; });
+  }
+  if (f > 1) {
+    auto others = [f](const std::vector<double>& v, bool psnr) {
+      double sum = 0;
+      for (int j = 0; j < f; ++j) {
+        if (j != f / 2) sum += psnr ? CappedPsnr(v[j]) : v[j];
+      }
+      return sum / (f - 1);
+    };
+    add("psnr_others", "PSNR non-middle", false, [&](const SampleScore& s) { return others(s.psnr, true); });
+    add("ssim_others", "SSIM non-middle", false, [&](const SampleScore& s) { return others(s.ssim, false); });
+    add("psnr_p", "PSNR_p", false, [](const SampleScore& s) { return s.psnr_p; });
+    add("pwpsnr", "PWPSNR", false, [](const SampleScore& s) { return CappedPsnr(s.clip.pwpsnr); });
+    add("psnr_pooled", "pooled PSNR", false,
+        [](const SampleScore& s) { return CappedPsnr(s.clip.psnr_pooled); });
+    add("reblur_psnr_gt", "re-blur PSNR vs GT", false,
+        [](const SampleScore& s) { return CappedPsnr(s.clip.reblur_psnr_gt); });
+    add("reblur_psnr_input", "re-blur PSNR vs input", false,
+        [](const SampleScore& s) { return CappedPsnr(s.reblur_psnr_input); });
+    add("epe_dis", "EPE (DIS)", true, [](const SampleScore& s) { return s.clip.epe_dis; });
+  }
+  add("patch_ssim", "patch SSIM", false, [](const SampleScore& s) { return s.clip.patch_ssim; });
+  return out;
+}
+
+namespace {
+
+double MeanSkippingNan(const std::vector<double>& v) {
+  double sum = 0;
+  int64_t count = 0;
+  for (double x : v) {
+    if (std::isnan(x)) continue;
+    sum += x;
+    ++count;
+  }
+  return count ? sum / count : NAN;
+}
+
+}  // namespace
 
 MethodSummary Summarize(const ScoreRun& run) {
   MethodSummary m;
@@ -195,14 +297,27 @@ MethodSummary Summarize(const ScoreRun& run) {
       }
     }
     if (s.psnr_reversed) ++m.reversed;
-    if (!std::isnan(s.reblur_psnr)) reblur.push_back(CappedPsnr(s.reblur_psnr));
+    if (!std::isnan(s.reblur_psnr_input)) reblur.push_back(CappedPsnr(s.reblur_psnr_input));
   }
   for (int j = 0; j < f; ++j) m.positions.push_back({PositionName(j, f), MeanOf(psnr[j]), MeanOf(ssim[j])});
   m.psnr_middle = MeanOf(psnr[f / 2]);
   m.ssim_middle = MeanOf(ssim[f / 2]);
   m.psnr_others = MeanOf(others_psnr);
   m.ssim_others = MeanOf(others_ssim);
-  m.reblur_psnr = MeanOf(reblur);
+  m.reblur_psnr_input = MeanOf(reblur);
+  if (run.samples.empty()) return m;
+  const Bootstrap bootstrap(m.samples);
+  for (const ClipMetric& c : PerClipMetrics(run)) {
+    m.ci[c.name] = bootstrap.MeanInterval(c.values);
+    const double mean = MeanSkippingNan(c.values);
+    if (c.name == "psnr_p") m.psnr_p = mean;
+    if (c.name == "pwpsnr") m.pwpsnr = mean;
+    if (c.name == "psnr_pooled") m.psnr_pooled = mean;
+    if (c.name == "reblur_psnr_gt") m.reblur_psnr_gt = mean;
+    if (c.name == "epe_dis") m.epe_dis = mean;
+    if (c.name == "patch_ssim") m.patch_ssim = mean;
+  }
+  if (f == 1) m.psnr_p = m.pwpsnr = m.psnr_pooled = m.reblur_psnr_gt = m.epe_dis = NAN;
   return m;
 }
 
@@ -215,11 +330,18 @@ std::vector<BlurBin> BinByMagnitude(const ScoreRun& run, int bins, double lo, do
     out[b].hi = lo + (b + 1) * width;
   }
   std::vector<std::vector<double>> mid(bins), others(bins), all(bins), ssim(bins);
+  std::vector<std::vector<double>> clip_mid(bins), clip_others(bins);  // one value per clip
   const int f = run.spec.frames;
   for (const auto& s : run.samples) {
     int b = width > 0 ? static_cast<int>((s.magnitude - lo) / width) : 0;
     b = std::clamp(b, 0, bins - 1);
     out[b].count++;
+    double sum_others = 0;
+    for (int j = 0; j < f; ++j) {
+      if (j != f / 2) sum_others += CappedPsnr(s.psnr[j]);
+    }
+    clip_mid[b].push_back(CappedPsnr(s.psnr[f / 2]));
+    clip_others[b].push_back(f > 1 ? sum_others / (f - 1) : NAN);
     for (int j = 0; j < f; ++j) {
       const double p = CappedPsnr(s.psnr[j]);
       (j == f / 2 ? mid : others)[b].push_back(p);
@@ -232,6 +354,64 @@ std::vector<BlurBin> BinByMagnitude(const ScoreRun& run, int bins, double lo, do
     out[b].psnr_others = MeanOf(others[b]);
     out[b].psnr_all = MeanOf(all[b]);
     out[b].ssim_all = MeanOf(ssim[b]);
+    if (out[b].count > 0) {
+      const Bootstrap bootstrap(out[b].count);
+      out[b].psnr_middle_ci = bootstrap.MeanInterval(clip_mid[b]);
+      out[b].psnr_others_ci = bootstrap.MeanInterval(clip_others[b]);
+    } else {
+      out[b].psnr_middle_ci = out[b].psnr_others_ci = {NAN, NAN};
+    }
+  }
+  return out;
+}
+
+std::vector<PairedDifference> ComparePaired(const ScoreRun& a, const ScoreRun& b) {
+  if (a.spec.frames != b.spec.frames) {
+    throw InputError(Msg() << "compare: '" << a.method << "' and '" << b.method
+                           << "' were scored on test sets with different frame counts");
+  }
+  // The clips both scored, in the ground truth's order.
+  std::map<std::string, size_t> in_b;
+  for (size_t k = 0; k < b.samples.size(); ++k) in_b[b.samples[k].id] = k;
+  std::vector<size_t> pick_a, pick_b;
+  for (size_t k = 0; k < a.samples.size(); ++k) {
+    auto it = in_b.find(a.samples[k].id);
+    if (it == in_b.end()) continue;
+    pick_a.push_back(k);
+    pick_b.push_back(it->second);
+  }
+  if (pick_a.empty()) {
+    throw InputError(Msg() << "compare: '" << a.method << "' and '" << b.method
+                           << "' have no scored sample in common");
+  }
+  const auto ma = PerClipMetrics(a), mb = PerClipMetrics(b);
+  const Bootstrap bootstrap(static_cast<int64_t>(pick_a.size()));
+  std::vector<PairedDifference> out;
+  for (size_t m = 0; m < ma.size(); ++m) {
+    PairedDifference d;
+    d.name = ma[m].name;
+    d.label = ma[m].label;
+    d.lower_is_better = ma[m].lower_is_better;
+    std::vector<double> va, vb, diff;
+    double wins = 0;
+    for (size_t k = 0; k < pick_a.size(); ++k) {
+      const double x = ma[m].values[pick_a[k]], y = mb[m].values[pick_b[k]];
+      va.push_back(x);
+      vb.push_back(y);
+      const bool both = !std::isnan(x) && !std::isnan(y);
+      diff.push_back(both ? y - x : NAN);
+      if (!both) continue;
+      ++d.clips;
+      const bool better = d.lower_is_better ? y < x : y > x;
+      wins += better ? 1.0 : (y == x ? 0.5 : 0.0);
+    }
+    if (d.clips == 0) continue;  // not defined on this test set (e.g. EPE for F = 1)
+    d.mean_a = MeanSkippingNan(va);
+    d.mean_b = MeanSkippingNan(vb);
+    d.difference = MeanSkippingNan(diff);
+    d.ci = bootstrap.MeanInterval(diff);
+    d.b_wins = wins / d.clips;
+    out.push_back(d);
   }
   return out;
 }

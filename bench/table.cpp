@@ -56,6 +56,56 @@ std::string EscapeHtml(const std::string& s) {
 
 }  // namespace
 
+void Table::AddRow(std::vector<std::string> row,
+                   std::vector<std::pair<std::string, std::string>> row_intervals) {
+  rows.push_back(std::move(row));
+  intervals.resize(rows.size() - 1);
+  intervals.push_back(std::move(row_intervals));
+}
+
+namespace {
+
+const std::pair<std::string, std::string>* IntervalOf(const Table& t, size_t r, size_t i) {
+  if (r >= t.intervals.size() || i >= t.intervals[r].size()) return nullptr;
+  const auto& ci = t.intervals[r][i];
+  return ci.first.empty() && ci.second.empty() ? nullptr : &ci;
+}
+
+// The cell with its interval, for tables a person reads.
+std::string Shown(const Table& t, size_t r, size_t i) {
+  const auto* ci = IntervalOf(t, r, i);
+  return ci ? t.rows[r][i] + " [" + ci->first + ", " + ci->second + "]" : t.rows[r][i];
+}
+
+// Header and rows with an interval's bounds in columns of their own, for CSV and JSON.
+std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> Flattened(const Table& t) {
+  std::vector<bool> has(t.header.size(), false);
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    for (size_t i = 0; i < t.header.size(); ++i) has[i] = has[i] || IntervalOf(t, r, i);
+  }
+  std::vector<std::string> header;
+  for (size_t i = 0; i < t.header.size(); ++i) {
+    header.push_back(t.header[i]);
+    if (has[i]) header.insert(header.end(), {t.header[i] + " lo", t.header[i] + " hi"});
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    std::vector<std::string> row;
+    for (size_t i = 0; i < t.rows[r].size(); ++i) {
+      row.push_back(t.rows[r][i]);
+      if (i < has.size() && has[i]) {
+        const auto* ci = IntervalOf(t, r, i);
+        row.push_back(ci ? ci->first : "-");
+        row.push_back(ci ? ci->second : "-");
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return {header, rows};
+}
+
+}  // namespace
+
 std::string Table::ToMarkdown() const {
   std::ostringstream out;
   if (!title.empty()) out << "### " << title << "\n\n";
@@ -66,15 +116,16 @@ std::string Table::ToMarkdown() const {
   out << "\n|";
   for (size_t i = 0; i < header.size(); ++i) out << (i == 0 ? "---|" : "---:|");
   out << "\n";
-  for (const auto& row : rows) {
+  for (size_t r = 0; r < rows.size(); ++r) {
     out << "|";
-    for (const auto& cell : row) out << " " << cell << " |";
+    for (size_t i = 0; i < rows[r].size(); ++i) out << " " << Shown(*this, r, i) << " |";
     out << "\n";
   }
   return out.str();
 }
 
 std::string Table::ToCsv() const {
+  const auto [header, rows] = Flattened(*this);
   std::ostringstream out;
   for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << EscapeCsv(header[i]);
   out << "\n";
@@ -86,6 +137,7 @@ std::string Table::ToCsv() const {
 }
 
 Json Table::ToJson() const {
+  const auto [header, rows] = Flattened(*this);
   Json json{{"title", title}, {"notes", notes}, {"columns", header}, {"rows", Json::array()}};
   for (const auto& row : rows) {
     Json object = Json::object();
@@ -116,8 +168,8 @@ std::string Table::ToLatex() const {
       << "}\n\\toprule\n";
   for (size_t i = 0; i < header.size(); ++i) out << (i ? " & " : "") << EscapeLatex(header[i]);
   out << " \\\\\n\\midrule\n";
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) out << (i ? " & " : "") << EscapeLatex(row[i]);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (size_t i = 0; i < rows[r].size(); ++i) out << (i ? " & " : "") << EscapeLatex(Shown(*this, r, i));
     out << " \\\\\n";
   }
   out << "\\bottomrule\n\\end{tabular}\n";
@@ -131,9 +183,14 @@ std::string Table::ToHtml() const {
   out << "<table>\n<tr>";
   for (const auto& h : header) out << "<th>" << EscapeHtml(h) << "</th>";
   out << "</tr>\n";
-  for (const auto& row : rows) {
+  for (size_t r = 0; r < rows.size(); ++r) {
     out << "<tr>";
-    for (const auto& cell : row) out << "<td>" << EscapeHtml(cell) << "</td>";
+    for (size_t i = 0; i < rows[r].size(); ++i) {
+      const auto* ci = IntervalOf(*this, r, i);
+      out << "<td>" << EscapeHtml(rows[r][i]);
+      if (ci) out << " <span class=\"ci\">[" << EscapeHtml(ci->first) << ", " << EscapeHtml(ci->second) << "]</span>";
+      out << "</td>";
+    }
     out << "</tr>\n";
   }
   out << "</table>\n";

@@ -26,14 +26,17 @@ def score(gt, pred, out, bench=None, **options):
         checkout's ``build/bench/blurkit-bench``.
     **options
         More ``blurkit-bench score`` options, underscores for dashes: ``order='ground-truth'``,
-        ``profile='y'``, ``allow_missing=True``, ``no_baseline=True``, ``name='mine'``, ``bins=8``.
+        ``profile='y'``, ``allow_missing=True``, ``no_baseline=True``, ``name='mine'``, ``bins=8``,
+        ``protocol='blur2vid-gopro'``, ``patch=40``.
 
     Returns
     -------
     dict
         ``methods``: {method name: {column: value}} from summary.json (``PSNR middle``,
-        ``SSIM non-middle``, ``samples``, ...); ``notes``: how the scores were computed;
-        ``report``: the path of report.html.
+        ``SSIM non-middle``, ``PSNR_p``, ``PWPSNR``, ``pooled PSNR``, ``re-blur PSNR vs GT``,
+        ``re-blur PSNR vs input``, ``EPE (DIS)``, ``patch SSIM``, ``samples``, ...), each mean with
+        its 95% bootstrap interval as ``<column> lo`` and ``<column> hi``; ``notes``: how the
+        scores were computed; ``report``: the path of report.html.
 
     Raises
     ------

@@ -134,6 +134,16 @@ class BlurkitPackageTest(unittest.TestCase):
         self.assertEqual(a['exact']['PSNR non-middle'], 100.0)
         self.assertEqual(b['backwards']['PSNR non-middle'], 100.0)  # the default rule takes the better order
         self.assertLess(a['blurred-input']['PSNR middle'], 40)
+        # The field's clip metrics and every mean's bootstrap interval come through: the exact and
+        # the backwards prediction are perfect on PWPSNR and EPE (DIS); the blurred input is not.
+        for m in (a['exact'], b['backwards']):
+            self.assertEqual(m['PWPSNR'], 100.0)
+            self.assertEqual(m['EPE (DIS)'], 0.0)
+        floor = a['blurred-input']
+        self.assertLess(floor['PWPSNR'], 40)
+        self.assertGreater(floor['EPE (DIS)'], 0.0)
+        self.assertLessEqual(floor['PWPSNR lo'], floor['PWPSNR'])
+        self.assertGreaterEqual(floor['PWPSNR hi'], floor['PWPSNR'])
         strict = blurkit.score(self.gt, backwards, os.path.join(self.work, 's_strict'), bench=BENCH,
                                order='ground-truth', no_baseline=True)['methods']
         self.assertLess(strict['backwards']['PSNR non-middle'], 40)

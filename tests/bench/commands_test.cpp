@@ -79,9 +79,11 @@ TEST_F(CommandsTest, MatrixIsAssembledFromTheRightCells) {
   const MatrixCommandResult r = RunMatrix(o);
   const Table& m = r.matrix;
   ASSERT_EQ(m.rows.size(), 3u);
-  ASSERT_EQ(m.header.size(), 10u);
+  ASSERT_EQ(m.header.size(), 14u);
   EXPECT_EQ(m.header[2], "A PSNR mid");
-  EXPECT_EQ(m.header[6], "B PSNR mid");
+  EXPECT_EQ(m.header[6], "A PWPSNR");
+  EXPECT_EQ(m.header[7], "A EPE (DIS)");
+  EXPECT_EQ(m.header[8], "B PSNR mid");
   EXPECT_EQ(m.rows[0][1], "A");
   // Each cell equals scoring that method on that test set alone.
   ScoreOptions so;
@@ -92,13 +94,20 @@ TEST_F(CommandsTest, MatrixIsAssembledFromTheRightCells) {
     for (int t = 0; t < 2; ++t) {
       auto source = OpenPredictions((root_ / names[k] / tests[t]).string());
       const MethodSummary s = Summarize(ScoreMethod(root_ / tests[t], *source, so));
-      EXPECT_EQ(m.rows[k][2 + 4 * t], FormatNumber(s.psnr_middle, 2)) << names[k] << tests[t];
-      EXPECT_EQ(m.rows[k][4 + 4 * t], FormatNumber(s.psnr_others, 2)) << names[k] << tests[t];
+      EXPECT_EQ(m.rows[k][2 + 6 * t], FormatNumber(s.psnr_middle, 2)) << names[k] << tests[t];
+      EXPECT_EQ(m.rows[k][4 + 6 * t], FormatNumber(s.psnr_others, 2)) << names[k] << tests[t];
+      EXPECT_EQ(m.rows[k][6 + 6 * t], FormatNumber(s.pwpsnr, 2)) << names[k] << tests[t];
+      EXPECT_EQ(m.rows[k][7 + 6 * t], FormatNumber(s.epe_dis, 3)) << names[k] << tests[t];
+      // Each cell carries its interval, and the interval holds the mean.
+      const auto& ci = m.intervals[k][2 + 6 * t];
+      ASSERT_FALSE(ci.first.empty()) << names[k] << tests[t];
+      EXPECT_LE(std::stod(ci.first), s.psnr_middle + 0.005);
+      EXPECT_GE(std::stod(ci.second), s.psnr_middle - 0.005);
     }
   }
   // "good" is perfect on A, and perfect on B once its reversed order is recognised.
   EXPECT_EQ(m.rows[0][2], "100.00");
-  EXPECT_EQ(m.rows[0][8], "100.00");
+  EXPECT_EQ(m.rows[0][10], "100.00");
   for (const char* f : {"matrix.md", "matrix.csv", "matrix.json", "matrix.tex", "positions_A.md",
                         "blur_size_B.svg", "report.html"}) {
     EXPECT_TRUE(fs::exists(o.out / f)) << f;

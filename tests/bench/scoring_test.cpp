@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "blurkit/bench/table.h"
 #include "blurkit/core/error.h"
 #include "test_datasets.h"
 
@@ -177,7 +178,62 @@ TEST_F(ScoringTest, PairsDatasetIsScoredOnThePredictedMiddleFrame) {
   const ScoreRun run = ScoreMethod(root_ / "pairs", *source, options_);
   ASSERT_EQ(run.samples[0].psnr.size(), 1u);
   EXPECT_TRUE(std::isinf(run.samples[0].psnr[0]));
-  EXPECT_TRUE(std::isnan(run.samples[0].reblur_psnr));
+  EXPECT_TRUE(std::isnan(run.samples[0].reblur_psnr_input));
+}
+
+TEST_F(ScoringTest, SummaryIntervalsHoldTheMeanAndRepeatToTheBit) {
+  auto noisy = [](const Sample& s) {
+    std::vector<uint8_t> out = s.sharp;
+    for (size_t k = 0; k < out.size(); ++k) out[k] = uint8_t(std::min(255, out[k] + int(k % (3 + s.index))));
+    return out;
+  };
+  testing::WritePredictions(root_ / "gt", root_ / "noisy", 3, noisy);
+  auto source = OpenPredictions((root_ / "noisy").string());
+  const ScoreRun run = ScoreMethod(root_ / "gt", *source, options_);
+  const MethodSummary a = Summarize(run), b = Summarize(run);
+  for (const char* name : {"psnr_initial", "psnr_middle", "psnr_others", "ssim_final", "pwpsnr",
+                           "psnr_pooled", "reblur_psnr_gt", "reblur_psnr_input", "psnr_p"}) {
+    ASSERT_TRUE(a.ci.count(name)) << name;
+    EXPECT_EQ(a.ci.at(name).lo, b.ci.at(name).lo) << name;
+    EXPECT_EQ(a.ci.at(name).hi, b.ci.at(name).hi) << name;
+    EXPECT_LT(a.ci.at(name).lo, a.ci.at(name).hi) << name;  // six different clips
+  }
+  EXPECT_LE(a.ci.at("psnr_middle").lo, a.psnr_middle);
+  EXPECT_GE(a.ci.at("psnr_middle").hi, a.psnr_middle);
+  EXPECT_LE(a.ci.at("pwpsnr").lo, a.pwpsnr);
+  EXPECT_GE(a.ci.at("pwpsnr").hi, a.pwpsnr);
+  // 24 x 32 frames: no 40 x 40 tile fits, so no patch SSIM; EPE is defined from 8 x 8 up.
+  EXPECT_TRUE(std::isnan(a.patch_ssim));
+  EXPECT_FALSE(std::isnan(a.epe_dis));
+}
+
+TEST(Bootstrap, ConstantValuesGiveAPointAndNanValuesAreLeftOut) {
+  const Bootstrap b(5);
+  const Interval c = b.MeanInterval({2.5, 2.5, 2.5, 2.5, 2.5});
+  EXPECT_EQ(c.lo, 2.5);
+  EXPECT_EQ(c.hi, 2.5);
+  const Interval n = b.MeanInterval({1.0, NAN, 1.0, NAN, 1.0});
+  EXPECT_EQ(n.lo, 1.0);
+  EXPECT_EQ(n.hi, 1.0);
+  const Interval spread = b.MeanInterval({0, 1, 2, 3, 4});
+  EXPECT_GE(spread.lo, 0.0);
+  EXPECT_LT(spread.lo, 2.0);
+  EXPECT_GT(spread.hi, 2.0);
+  EXPECT_LE(spread.hi, 4.0);
+}
+
+TEST(Table, IntervalsShowBesideTheValueAndAsColumnsInCsvAndJson) {
+  Table t;
+  t.header = {"method", "PSNR"};
+  t.AddRow({"a", "30.00"}, {{}, {"29.50", "30.40"}});
+  t.AddRow({"b", "31.00"});
+  EXPECT_NE(t.ToMarkdown().find("| 30.00 [29.50, 30.40] |"), std::string::npos) << t.ToMarkdown();
+  EXPECT_NE(t.ToCsv().find("method,PSNR,PSNR lo,PSNR hi\na,30.00,29.50,30.40\nb,31.00,-,-\n"),
+            std::string::npos)
+      << t.ToCsv();
+  const Json json = t.ToJson();
+  EXPECT_EQ(json["rows"][0]["PSNR lo"].get<double>(), 29.5);
+  EXPECT_TRUE(json["rows"][1]["PSNR hi"].is_null());
 }
 
 TEST_F(ScoringTest, BlurBinsCountSamplesByMagnitude) {

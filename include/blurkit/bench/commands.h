@@ -56,4 +56,20 @@ struct MatrixCommandResult {
 };
 MatrixCommandResult RunMatrix(const MatrixCommandOptions& options);
 
+// Two methods on one test set, paired over its clips: for every metric B - A with a 95% bootstrap
+// interval and the fraction of clips where B is better. Writes compare.{md,csv,json,tex} and
+// report.html into `out` when it is given.
+struct CompareCommandOptions {
+  std::filesystem::path ground_truth;
+  std::vector<std::string> predictions;  // A, then B
+  std::vector<std::string> names;        // optional names of A and B
+  std::filesystem::path out;             // optional
+  ScoreOptions score;
+};
+struct CompareCommandResult {
+  std::vector<PairedDifference> differences;
+  Table table;
+};
+CompareCommandResult RunCompare(const CompareCommandOptions& options);
+
 }  // namespace blurkit::bench

@@ -1,20 +1,34 @@
 // Scoring one method on one test dataset: per sample and per frame position, order-aware
-// (blurkit/core/frame_metrics.h), with re-blur consistency, in parallel over samples (TBB).
+// (blurkit/core/frame_metrics.h), with re-blur consistency and the field's clip metrics
+// (blurkit/bench/clip_metrics.h), in parallel over samples (TBB); every mean with a 95% bootstrap
+// interval over clips.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "blurkit/bench/clip_metrics.h"
 #include "blurkit/bench/metrics.h"
 #include "blurkit/bench/predictions.h"
 #include "blurkit/core/shard.h"
 
 namespace blurkit::bench {
 
+// How a test set is scored. kBlur2vidGopro is blur2vid's GoPro protocol: 1280 x 720 ground truth,
+// every frame reduced 2x with area averaging before any metric, RGB, no crop, each metric's own
+// better order per clip (per-metric-max), 40 x 40 SSIM tiles.
+enum class Protocol { kBlurkit, kBlur2vidGopro };
+Protocol ParseProtocol(const std::string& text);  // "blurkit" or "blur2vid-gopro"; throws InputError
+std::string ToString(Protocol protocol);
+
 struct ScoreOptions {
   MetricProfile profile;
   OrderRule order = OrderRule::kBestMeanPsnr;
+  Protocol protocol = Protocol::kBlurkit;
+  int patch = 40;                    // patch SSIM tile side
+  bool clip_metrics = true;          // PWPSNR, pooled PSNR, re-blur against GT, EPE (DIS), patch SSIM
   bool allow_missing = false;  // score the samples that have predictions, report the rest
   int threads = 0;             // 0 = all cores
   bool progress = true;
@@ -26,7 +40,9 @@ struct SampleScore {
   float magnitude = 0;
   std::vector<double> psnr, ssim;  // per ground-truth position, after the order rule
   bool psnr_reversed = false, ssim_reversed = false;
-  double reblur_psnr = 0;          // NaN for F = 1 ground truth
+  double psnr_p = 0;               // blur2vid's "PSNR": the better order's mean per-frame PSNR (capped)
+  double reblur_psnr_input = 0;    // re-blurred prediction against the blurred input; NaN for F = 1
+  ClipScores clip;                 // the field's clip metrics (NaN where F = 1 or not computed)
 };
 
 struct ScoreRun {
@@ -47,8 +63,20 @@ ScoreRun ScoreMethod(const std::filesystem::path& ground_truth, const Prediction
 
 // The predicted frames averaged in linear light (sRGB decoded, averaged, encoded without rounding)
 // against the blurred input: a prediction must explain the blur it came from.
-double ReblurPsnr(const Sample& gt, const PredictedFrames& frames, int height, int width,
+double ReblurPsnr(const uint8_t* blurred, const uint8_t* frames, int count, int height, int width,
                   const MetricProfile& profile);
+
+// One number per scored clip for every metric a table shows, in per_sample.csv's names
+// ("psnr_middle", "psnr_others", "ssim_initial", "pwpsnr", "epe_dis", ...): PSNR-like values capped
+// at kPsnrCap, "others" the clip's mean over its non-middle positions. Means over clips of these
+// are the tables' means; bootstrap intervals and paired comparisons resample them.
+struct ClipMetric {
+  std::string name;
+  std::string label;  // as the tables head it: "PSNR middle", "PWPSNR", "EPE (DIS)"
+  bool lower_is_better = false;
+  std::vector<double> values;
+};
+std::vector<ClipMetric> PerClipMetrics(const ScoreRun& run);
 
 // Means over samples, each PSNR capped at kPsnrCap.
 struct PositionMean {
@@ -61,7 +89,11 @@ struct MethodSummary {
   std::vector<PositionMean> positions;
   double psnr_middle = 0, ssim_middle = 0;
   double psnr_others = 0, ssim_others = 0;  // non-middle positions (NaN when F = 1)
-  double reblur_psnr = 0;                   // NaN when F = 1
+  double reblur_psnr_input = 0;             // NaN when F = 1
+  double psnr_p = 0, pwpsnr = 0, psnr_pooled = 0, reblur_psnr_gt = 0, epe_dis = 0, patch_ssim = 0;
+  // 95% bootstrap intervals (Bootstrap: fixed seed, Bootstrap::kResamples resamples of the clips)
+  // of every mean above, by PerClipMetrics name ("psnr_initial", "ssim_middle", "pwpsnr", ...).
+  std::map<std::string, Interval> ci;
   int64_t capped = 0;                       // infinite PSNR values capped in the means
   int64_t reversed = 0;                     // samples scored in reverse order (PSNR)
   int64_t missing = 0;
@@ -75,7 +107,21 @@ struct BlurBin {
   double lo = 0, hi = 0;
   int64_t count = 0;
   double psnr_middle = 0, psnr_others = 0, psnr_all = 0, ssim_all = 0;
+  Interval psnr_middle_ci, psnr_others_ci;  // 95% bootstrap over the bin's clips
 };
+
+// Paired comparison of two methods on the same clips (blurkit-bench compare): for every metric,
+// the mean of B - A over the clips both scored, its 95% bootstrap interval, and the fraction of
+// clips where B is better (lower for EPE).
+struct PairedDifference {
+  std::string name, label;
+  bool lower_is_better = false;
+  int64_t clips = 0;
+  double mean_a = 0, mean_b = 0, difference = 0;
+  Interval ci;
+  double b_wins = 0;  // fraction of clips, ties count half
+};
+std::vector<PairedDifference> ComparePaired(const ScoreRun& a, const ScoreRun& b);
 std::vector<BlurBin> BinByMagnitude(const ScoreRun& run, int bins, double lo, double hi);
 
 }  // namespace blurkit::bench

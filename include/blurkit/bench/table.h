@@ -14,6 +14,14 @@ struct Table {
   std::vector<std::string> notes;   // printed under the title: profile, order rule, datasets
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
+  // 95% intervals of numeric cells, each row as long as its row in `rows` or empty, {"", ""} where
+  // a cell has none: shown as "v [lo, hi]" in Markdown, HTML and LaTeX, and as the columns
+  // "<column> lo" and "<column> hi" right after the column in CSV and JSON.
+  std::vector<std::vector<std::pair<std::string, std::string>>> intervals;
+
+  // Appends a row and its intervals (empty: none).
+  void AddRow(std::vector<std::string> row,
+              std::vector<std::pair<std::string, std::string>> row_intervals = {});
 
   std::string ToMarkdown() const;
   std::string ToCsv() const;

@@ -19,6 +19,7 @@ enum class RandomPurpose : uint64_t {
   kSampleNoise = 2,     // sensor noise
   kShuffle = 3,         // shard and sample order of readers
   kAugment = 4,         // training-time crops and flips
+  kBootstrap = 5,       // blurkit-bench's confidence intervals (resampled clips)
 };
 
 class RandomStream {
