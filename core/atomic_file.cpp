@@ -63,9 +63,10 @@ void WriteFileAtomic(const fs::path& path, const std::string& content) {
     if (!out) throw IoError(Msg() << temporary.string() << ": cannot create the file");
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.flush();
+    out.close();  // checked too: the close writes what the stream still holds
     if (!out) {
-      out.close();
-      fs::remove(temporary);
+      std::error_code ec;
+      fs::remove(temporary, ec);
       throw IoError(Msg() << temporary.string() << ": write failed (disk full?)");
     }
   }

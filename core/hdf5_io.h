@@ -37,9 +37,17 @@ class Handle {
   Handle& operator=(const Handle&) = delete;
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
+  // Closes without looking at the result: for objects given up on an error path.
   void Reset() {
     if (id_ >= 0 && closer_) closer_(id_);
     id_ = -1;
+  }
+  // Closes and says whether HDF5 succeeded (a file's close writes its last metadata and can fail
+  // on a full disk): writers check it before they commit.
+  bool Close() {
+    const herr_t status = id_ >= 0 && closer_ ? closer_(id_) : 0;
+    id_ = -1;
+    return status >= 0;
   }
 
  private:

@@ -35,12 +35,19 @@ ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, in
   BLURKIT_CHECK(num_samples > 0 && first_sample >= 0);
   auto lock = hdf5::Hdf5Lock();
   const std::string where = temporary_path_.string();
+  // A property HDF5 refuses would write another file than the format promises: stop.
+  auto require = [&](herr_t status, const char* what) {
+    if (status < 0) throw IoError(Msg() << where << ": HDF5 refused " << what << " (is its build complete?)");
+  };
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
-  H5Pset_obj_track_times(fcpl.get(), false);  // also for the root group
+  require(H5Pset_obj_track_times(fcpl.get(), false), "to drop timestamps");  // also the root group
   // Schema 2: HDF5's 1.10 file format, whose superblock, object headers and chunk indexes carry
   // checksums. Both bounds are fixed so that the bytes do not depend on the HDF5 release.
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  if (format_ == Format::kChecked) H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110);
+  if (format_ == Format::kChecked) {
+    require(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110),
+            "the 1.10 file format (schema 2)");
+  }
   handles_->file = Handle(H5Fcreate(where.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose);
   if (!handles_->file.valid()) {
     throw IoError(Msg() << where << ": cannot create the shard file (is the folder writable?)");
@@ -50,10 +57,11 @@ ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, in
     std::vector<hsize_t> chunk = dims;
     chunk[0] = 1;
     Handle dcpl = hdf5::NewDatasetCreation();
-    H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
-    H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
-    if (spec_.compression > 0) H5Pset_deflate(dcpl.get(), spec_.compression);
-    if (format_ == Format::kChecked) H5Pset_fletcher32(dcpl.get());  // last: checks stored bytes
+    require(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), "the chunk shape");
+    require(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "to skip fill values");
+    if (spec_.compression > 0) require(H5Pset_deflate(dcpl.get(), spec_.compression), "gzip compression");
+    // Last: the checksum covers the stored (compressed) bytes.
+    if (format_ == Format::kChecked) require(H5Pset_fletcher32(dcpl.get()), "Fletcher-32 checksums");
     Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
     Handle dataset(H5Dcreate2(handles_->file.get(), name, H5T_STD_U8LE, space.get(), H5P_DEFAULT,
                               dcpl.get(), H5P_DEFAULT),
@@ -173,12 +181,14 @@ void ShardWriter::Commit() {
                                                 source_frames_, trajectory),
                                  where);
     }
-    handles_->blurred.Reset();
-    handles_->sharp.Reset();
+    // Every close is checked: a shard whose last metadata did not reach the disk is never renamed
+    // into place (the destructor removes the temporary file).
+    const bool datasets_closed = handles_->blurred.Close() & handles_->sharp.Close();
+    if (!datasets_closed) throw IoError(Msg() << where << ": cannot close the pixel datasets (disk full?)");
     if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) {
       throw IoError(Msg() << where << ": cannot flush the shard (disk full?)");
     }
-    handles_->file.Reset();
+    if (!handles_->file.Close()) throw IoError(Msg() << where << ": cannot close the shard (disk full?)");
   }
   CommitTemporaryFile(temporary_path_, final_path_);
   committed_ = true;

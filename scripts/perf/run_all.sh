@@ -4,6 +4,7 @@
 # across machines where absolute speeds do not:
 #   synth        rotational blur against plain cv::remap          video   synthesis against decoding
 #   shards       gzip levels and checksums against plain shards   bench   metrics against scikit-image
+#   score        the whole score with the field's metrics against without them, demo test sets
 #   motion_step  training step against the reference layers; inference batch 8 against 1
 #   train        blurkit against PyTorch; shards against PNG
 #   python_loader  Python ShardDataset against a Dataset of PNGs  distributed  2 processes against 1
@@ -15,7 +16,7 @@
 #   scripts/fetch_samples.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-all=(synth video shards export bench motion_step train python_loader distributed)
+all=(synth video shards export bench score motion_step train python_loader distributed)
 only=""
 out="$root/runs/perf"
 build="$root/build"

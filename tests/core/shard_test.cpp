@@ -1,7 +1,11 @@
 #include "blurkit/core/shard.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +13,7 @@
 #include <iterator>
 #include <set>
 
+#include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
 #include "blurkit/core/random.h"
 #include "blurkit/core/sha256.h"
@@ -135,6 +140,46 @@ TEST_F(ShardTest, UncommittedWriterLeavesNoFile) {
     writer.Append(MakeSample(spec, 0));
   }
   EXPECT_TRUE(fs::is_empty(dir_)) << "a half-written shard or its temporary file was left";
+}
+
+TEST_F(ShardTest, AFullDiskAtAnyPointLeavesNoShardInPlace) {
+  // The file-size limit (RLIMIT_FSIZE, no root needed) fails the writes past it as a full disk
+  // does, at 10% to 99.9% of the finished shard: in the pixels, in the metadata, and in the last
+  // bytes that only the flush and the file's close write. Each case runs in a child process.
+  DatasetSpec spec = SmallSpec();
+  spec.height = 64;
+  spec.width = 64;
+  WriteShard(dir_ / "whole.h5", spec, 0, 6);
+  const auto size = fs::file_size(dir_ / "whole.h5");
+  for (double fraction : {0.1, 0.5, 0.9, 0.99, 0.999}) {
+    SCOPED_TRACE(fraction);
+    const fs::path target = dir_ / "limited.h5";
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      signal(SIGXFSZ, SIG_IGN);  // the write fails with EFBIG instead of killing the process
+      rlimit limit{static_cast<rlim_t>(size * fraction), static_cast<rlim_t>(size * fraction)};
+      setrlimit(RLIMIT_FSIZE, &limit);
+      int code = 3;
+      try {
+        WriteShard(target, spec, 0, 6);
+        code = 1;  // committed past the limit
+      } catch (const IoError&) {
+        code = 0;
+      } catch (...) {
+        code = 2;
+      }
+      _exit(code);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status)) << "the writer died of signal " << WTERMSIG(status);
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: a shard was committed past the limit; 2: not an IoError";
+    EXPECT_FALSE(fs::exists(target)) << "a shard was renamed into place";
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      EXPECT_FALSE(IsTemporaryPath(e.path())) << "left behind: " << e.path();
+    }
+  }
 }
 
 TEST_F(ShardTest, WrongSampleShapeIsRejectedWithItsId) {

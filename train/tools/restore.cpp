@@ -90,6 +90,10 @@ std::string AnimatedPng(const std::vector<cv::Mat>& frames, int frame_ms) {
 }  // namespace
 
 std::vector<fs::path> Restore(const RestoreOptions& options) {
+  // The animation stores each frame's delay as a 16-bit numerator over 1000.
+  if (options.frame_ms < 1 || options.frame_ms > 65535) {
+    throw InputError(Msg() << "--frame-ms must be 1 to 65535 milliseconds, got " << options.frame_ms);
+  }
   SetThreads(options.threads);
   const torch::Device device = ResolveDevice(options.device);
   cv::Mat bgr = cv::imread(options.input.string(), cv::IMREAD_COLOR);
