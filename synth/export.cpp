@@ -274,7 +274,9 @@ ExportSummary ExportDataset(const ExportOptions& o) {
                      "extract_subimages.py cuts them); folder and webdataset loaders crop on the fly");
   }
   if (o.crop < 0 || o.crop_step < 0) throw InputError("--crop and --crop-step must be positive");
-  if (o.shard_size <= 0) throw InputError(Msg() << "--shard-size must be positive, got " << o.shard_size);
+  if (o.shard_size < 0) {
+    throw InputError(Msg() << "--shard-size must be positive (or 0: automatic), got " << o.shard_size);
+  }
   CheckOutputOutside(o.out, o.dataset);
   fs::path out = o.out.lexically_normal();
   if (out.filename().empty()) out = out.parent_path();  // "exp/" is "exp"
@@ -287,6 +289,9 @@ ExportSummary ExportDataset(const ExportOptions& o) {
   DatasetReader reader(o.dataset);  // checks index.json and every shard's size
   const DatasetSpec& spec = reader.spec();
   ExportOptions opt = o;
+  // WebDataset's loader gives each DataLoader worker whole tars and refuses more workers than
+  // tars: by default at most 1000 samples per tar and at least 8 tars (one per sample if fewer).
+  if (opt.shard_size == 0) opt.shard_size = static_cast<int>(std::clamp<int64_t>(reader.size() / 8, 1, 1000));
   if (opt.format == "basicsr-lmdb" && opt.crop > 0) {
     if (opt.crop_step == 0) opt.crop_step = std::max(1, opt.crop / 2);
     if (opt.crop > spec.width || opt.crop > spec.height) {
@@ -494,18 +499,18 @@ ExportSummary ExportDataset(const ExportOptions& o) {
         WriteMeta(partial / "frames.lmdb" / "meta_info.txt", frame_meta);
       }
     } else if (o.format == "webdataset") {
-      const int64_t tars = (n + o.shard_size - 1) / o.shard_size;
+      const int64_t tars = (n + opt.shard_size - 1) / opt.shard_size;
       // Resume at the first tar not complete (a tar is written whole, then renamed).
-      for (int64_t t = (start + o.shard_size - 1) / o.shard_size; t < tars && !user_wants_stop; ++t) {
+      for (int64_t t = (start + opt.shard_size - 1) / opt.shard_size; t < tars && !user_wants_stop; ++t) {
         char name[32];
         std::snprintf(name, sizeof name, "shard-%06lld.tar", static_cast<long long>(t));
         const fs::path file = partial / name;
         const fs::path tmp = TemporaryPathFor(file);
         {
           PlainFile tar(tmp);
-          const int64_t e = std::min(n, (t + 1) * o.shard_size);
+          const int64_t e = std::min(n, (t + 1) * opt.shard_size);
           int64_t tar_images = 0;
-          for (int64_t b = t * o.shard_size; b < e && !user_wants_stop; b += kBatch) {
+          for (int64_t b = t * opt.shard_size; b < e && !user_wants_stop; b += kBatch) {
             for (const auto& items : encode_range(b, std::min(e, b + kBatch))) {
               for (const auto& it : items) tar.Write(TarMember(it.name, it.bytes));
               tar_images += static_cast<int64_t>(items.size()) - 1;  // the JSON is not an image
@@ -524,7 +529,7 @@ ExportSummary ExportDataset(const ExportOptions& o) {
         }
         fs::rename(tmp, file, ec);
         if (ec) throw IoError(Msg() << file.string() << ": cannot rename into place: " << ec.message());
-        save_progress(std::min(n, (t + 1) * o.shard_size));
+        save_progress(std::min(n, (t + 1) * opt.shard_size));
         if (StopRequested() && (t + 1) < tars) user_wants_stop = true;
       }
     } else {  // gopro: files written plainly inside OUT.partial; each batch flushed to disk

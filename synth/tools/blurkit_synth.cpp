@@ -467,8 +467,9 @@ int ShardsMain(int argc, char** argv) {
        "extract_subimages.py (NAFNet's GoPro: 512)")
       ("crop-step", po::value(&ex.crop_step)->default_value(0),
        "export basicsr-lmdb: stride between sub-images (0 = crop / 2; NAFNet's GoPro: 256)")
-      ("shard-size", po::value(&ex.shard_size)->default_value(1000),
-       "export webdataset: samples per tar file")
+      ("shard-size", po::value(&ex.shard_size)->default_value(0),
+       "export webdataset: samples per tar file; 0 = at most 1000 and at least 8 tars, so that a "
+       "DataLoader with up to 8 workers has a tar for each")
       ("overwrite", po::bool_switch(&ex.overwrite), "export: replace a non-empty --out")
       ("quiet,q", po::bool_switch(&quiet), "export: no progress")
       ("help,h", "this help");

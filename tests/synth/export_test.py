@@ -203,9 +203,12 @@ class Export(unittest.TestCase):
         a, b = tree_digest(out), tree_digest(again)
         for name in ('shard-000000.tar', 'shard-000002.tar'):
             self.assertEqual(a[name], b[name])
+        # By default, at least 8 tars (one per sample when there are fewer), so that WebDataset's
+        # loader can give each of up to 8 DataLoader workers a tar of its own.
         out = self.out('wds_video')
         run('shards', 'export', self.vid, '--format', 'webdataset', '--out', out)
-        self.check_webdataset(out, self.vid_samples, 5)
+        tars = self.check_webdataset(out, self.vid_samples, 5)
+        self.assertEqual(len(tars), min(8, len(self.vid_samples)), tars)
 
     def test_resume_continues_an_interrupted_export(self):
         for fmt, cut in (('gopro', 4), ('webdataset', 4)):
@@ -302,7 +305,7 @@ class Export(unittest.TestCase):
         run('shards', 'export', self.rot, '--format', 'gopro', '--out', out, '--overwrite')
         self.assertNotIn('mine.txt', os.listdir(out))
 
-    def test_damaged_shard_is_a_clear_error_and_leaves_nothing(self):
+    def test_damaged_shard_is_a_clear_error_and_keeps_only_finished_work(self):
         bad = self.out('damaged')
         shutil.copytree(self.rot, bad)
         shard = sorted(n for n in os.listdir(bad) if n.endswith('.h5'))[1]
@@ -318,7 +321,17 @@ class Export(unittest.TestCase):
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn(shard, r.stderr)
             self.assertFalse(os.path.exists(out))
-            self.assertFalse(os.path.exists(out + '.partial'))
+            if fmt == 'webdataset':
+                # One sample per tar (10 samples: at least 8 tars): the tars of samples 0-3, before
+                # the damaged shard 1, were finished and recorded, and they stay.
+                self.assertIn('the export so far stays in', r.stderr)
+                progress = json.load(open(os.path.join(out + '.partial', 'export.json')))
+                self.assertEqual(progress['done'], 4)
+                self.assertEqual(sorted(n for n in os.listdir(out + '.partial') if n.endswith('.tar')),
+                                 [f'shard-{t:06d}.tar' for t in range(4)])
+            else:
+                # The first batch of 64 samples met the damage: nothing was finished, nothing stays.
+                self.assertFalse(os.path.exists(out + '.partial'))
         # A resumed run that meets the damage keeps the earlier run's work and says so.
         out = self.out('from_damaged_resumed')
         ref = self.out('from_damaged_ref')
@@ -339,7 +352,7 @@ class Export(unittest.TestCase):
         for args, message in ((('--format', 'tfrecord'), '--format must be'),
                               (('--format', 'gopro', '--crop', 16), '--crop and --crop-step are for'),
                               (('--format', 'basicsr-lmdb', '--crop', 400), 'larger than the dataset'),
-                              (('--format', 'webdataset', '--shard-size', 0), '--shard-size must be positive')):
+                              (('--format', 'webdataset', '--shard-size', -1), '--shard-size must be positive')):
             out = self.out('bad_options')
             r = run('shards', 'export', self.rot, *args, '--out', out, check=False)
             self.assertEqual(r.returncode, 1, (args, r.stderr))

@@ -173,10 +173,11 @@ TEST_F(TrainerTest, OverfitsATinyBatch) {
   // (mean of the first 5 steps over the mean of the last 5). A model that does not learn, or whose
   // gradients are wrong, stays near 1x. How far it falls depends on the floating-point path, which
   // differs between CPUs as much as between seeds, so the bounds are half the smallest fall of 8
-  // runs (seeds 0-3 x 1 and 2 threads) measured on the development machine (Intel, Debian 12):
+  // runs (seeds 0-3 x 1 and 2 threads) measured on an Intel machine (Debian 12) that blurkit was
+  // developed on before its current development machine, an AMD EPYC:
   //   unet   (1200 steps): 9.21x to 11.66x  -> bound 4x   (margin 2.3x)
   //   motion  (300 steps): 4.67x to  6.34x  -> bound 2.5x (margin 1.9x)
-  // An AMD EPYC machine's motion run (seed 0) fell 4.66x, inside that spread.
+  // On the AMD EPYC the motion run (seed 0) fell 4.66x, inside that spread.
   testing::WriteMovingSquares(root_ / "tiny", 4, 3, 32, 5);
   for (const std::string kind : {"unet", "motion"}) {
     TrainOptions o = Options("overfit_" + kind);

@@ -33,7 +33,7 @@ struct ExportOptions {
   std::string format = "gopro";   // basicsr-lmdb, gopro, webdataset
   int crop = 0;                   // basicsr-lmdb: sub-image size, 0 = whole images
   int crop_step = 0;              // basicsr-lmdb: stride between sub-images (default crop / 2)
-  int shard_size = 1000;          // webdataset: samples per tar file
+  int shard_size = 0;             // webdataset: samples per tar file; 0 = automatic (at least 8 tars)
   bool overwrite = false;         // replace a non-empty OUT
   bool progress = true;
 };
