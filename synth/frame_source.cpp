@@ -1,10 +1,12 @@
 #include "blurkit/synth/frame_source.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <deque>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 #include <set>
@@ -16,6 +18,16 @@ namespace blurkit::synth {
 namespace fs = std::filesystem;
 
 namespace {
+
+// FFmpeg's decoder prints what it works around at its error level ("A non-intra slice in an IDR
+// NAL unit", "decode_slice_header error" on box.mp4, which decodes fine), whatever -q says. Frames
+// that really cannot be decoded are caught by blurkit's own checks, which name the clip and the
+// frame; so OpenCV's FFmpeg back end is told to print only fatal messages, unless the user set
+// OPENCV_FFMPEG_LOGLEVEL (e.g. 32 to see everything). Must run before the first video is opened.
+void QuietFfmpeg() {
+  static std::once_flag once;
+  std::call_once(once, [] { setenv("OPENCV_FFMPEG_LOGLEVEL", "8", /*overwrite=*/0); });  // AV_LOG_FATAL
+}
 
 std::string LowerExtension(const fs::path& path) {
   std::string ext = path.extension().string();
@@ -202,6 +214,7 @@ Clip ClipFromVideo(const fs::path& file) {
   clip.kind = ClipKind::kVideoFile;
   clip.path = file;
   if (!fs::is_regular_file(file)) throw InputError(Msg() << file.string() << ": input does not exist");
+  QuietFfmpeg();
   cv::VideoCapture capture(file.string(), cv::CAP_FFMPEG);
   if (!capture.isOpened()) {
     throw InputError(Msg() << file.string() << ": cannot open the video (not a video, damaged, or "
@@ -311,6 +324,7 @@ std::vector<cv::Mat> ClipReader::Read(int64_t offset, int64_t count) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   if (!decoder_) decoder_ = std::make_unique<Decoder>();
+  QuietFfmpeg();
   Decoder& d = *decoder_;
   d.keep = static_cast<size_t>(std::max<int64_t>({int64_t(d.keep), count, keep_frames_}));
   for (int64_t o = offset; o < offset + count; ++o) {

@@ -36,6 +36,15 @@ if [ ! -f "$clip" ] || [ ! -f "$root/data/samples/videos/realshort.mp4" ]; then
 fi
 
 grep -q -- "--interpolate" <<<"$("$synth" video --help)" && pass "video --help lists options" || fail "video --help"
+# box.mp4 (the demo's training clip) makes FFmpeg's decoder print what it works around; -q is quiet.
+if [ -f "$root/data/samples/videos/box.mp4" ]; then
+  "$synth" video --input "$root/data/samples/videos/box.mp4" --window 7 --frames 3 --crop 64 \
+    --clip-range 0:0.2 --out "$work/box" -q > "$work/box_out.txt" 2> "$work/box_err.txt" \
+    && [ ! -s "$work/box_err.txt" ] && pass "video -q on box.mp4: nothing on stderr" \
+    || { fail "video -q on box.mp4 printed:"; head -5 "$work/box_err.txt"; }
+else
+  fail "sample clip box.mp4 missing: run scripts/fetch_samples.sh"
+fi
 grep -q -- "--realblur-list" <<<"$("$synth" import-pairs --help)" && pass "import-pairs --help" || fail "import-pairs --help"
 
 # The demo manifest's test split (the last 30% of cockatoo.mp4), then verify and inspect.
