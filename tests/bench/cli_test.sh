@@ -5,17 +5,7 @@ set -uo pipefail
 bench=${1:?usage: cli_test.sh blurkit-bench blurkit-synth}
 synth=${2:?}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
-expect_error() {
-  local name=$1 pattern=$2; shift 2
-  if "$@" >"$work/out.txt" 2>"$work/err.txt"; then fail "$name: exited 0"; return; fi
-  if grep -q -- "$pattern" "$work/err.txt"; then pass "$name"; else
-    fail "$name: stderr lacks '$pattern':"; cat "$work/err.txt"; fi
-}
+source "$root/tests/harness.sh"
 [ -f "$root/data/samples/panoramas/studio.exr" ] || { echo "FAIL sample data missing: run scripts/fetch_samples.sh"; exit 1; }
 
 "$synth" panorama --input "$root/data/samples/panoramas/studio.exr" --samples 6 --size 48 --frames 3 \
@@ -64,5 +54,4 @@ expect_error "missing ground truth" "not a blurkit dataset" "$bench" score --gt 
 expect_error "bad profile" "profile 'lab'" "$bench" score --gt "$work/gt" --pred blurred-input --out "$work/x" --profile lab
 expect_error "bad order rule" "order rule 'sideways'" "$bench" score --gt "$work/gt" --pred blurred-input --out "$work/x" --order sideways
 expect_error "required option" "required" "$bench" score --gt "$work/gt"
-echo "cli_test: $failures failure(s)"
-[ $failures -eq 0 ]
+finish cli_test

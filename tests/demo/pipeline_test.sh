@@ -5,11 +5,7 @@
 set -uo pipefail
 build=${1:?usage: pipeline_test.sh BUILD_DIR}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+source "$root/tests/harness.sh"
 
 if "$root/scripts/pipeline.sh" --quick --out "$work/demo" --build "$build" > "$work/log.txt" 2>&1; then
   pass "pipeline --quick ran"
@@ -103,5 +99,4 @@ else
     && pass "a stale dataset stops the run, naming it, with the way out" \
     || { fail "a stale dataset: unclear error"; tail -n 5 "$work/log3.txt"; }
 fi
-echo "pipeline_test: $failures failure(s)"
-[ $failures -eq 0 ]
+finish pipeline_test

@@ -5,19 +5,7 @@ set -uo pipefail
 synth=${1:?usage: cli_test.sh path/to/blurkit-synth}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 panos="$root/data/samples/panoramas"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
-# expect_error NAME PATTERN CMD...: CMD must exit non-zero and print PATTERN on stderr.
-expect_error() {
-  local name=$1 pattern=$2; shift 2
-  if "$@" >"$work/out.txt" 2>"$work/err.txt"; then fail "$name: exited 0"; return; fi
-  if grep -q -- "$pattern" "$work/err.txt"; then pass "$name"; else
-    fail "$name: stderr lacks '$pattern':"; cat "$work/err.txt"; fi
-}
-digests() { (cd "$1" && sha256sum index.json shard-*.h5); }
+source "$root/tests/harness.sh"
 
 if [ ! -f "$panos/studio.exr" ]; then
   echo "FAIL sample panoramas missing in $panos: run scripts/fetch_samples.sh (scripts/test.sh does)"
@@ -157,5 +145,4 @@ expect_error "a folder without photos says so" "nophoto: the folder holds no pho
   "$synth" photos --input "$work/nophoto" --source-fov 50 --samples 2 --out "$work/x9"
 [ ! -e "$work/x8" ] && [ ! -e "$work/x9" ] && pass "refused photos/gyro runs leave no output" || fail "refused runs left output"
 
-echo "cli_test: $failures failure(s)"
-[ $failures -eq 0 ]
+finish cli_test

@@ -6,18 +6,7 @@ set -uo pipefail
 synth=${1:?usage: video_cli_test.sh path/to/blurkit-synth}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 clip="$root/data/samples/videos/cockatoo.mp4"   # the demo manifest; realshort.mp4 for the rest
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
-expect_error() {
-  local name=$1 pattern=$2; shift 2
-  if "$@" >"$work/out.txt" 2>"$work/err.txt"; then fail "$name: exited 0"; return; fi
-  if grep -q -- "$pattern" "$work/err.txt"; then pass "$name"; else
-    fail "$name: stderr lacks '$pattern':"; cat "$work/err.txt"; fi
-}
-digests() { (cd "$1" && sha256sum index.json shard-*.h5); }
+source "$root/tests/harness.sh"
 # pngs < lines "FILE W H SHIFT": small RGB PNGs of a diagonal pattern shifted by SHIFT pixels
 # (no OpenCV in Python here, so they are written with zlib; one Python process for all).
 pngs() {
@@ -117,5 +106,4 @@ expect_error "bad clip range" "--clip-range" "$synth" video --input "$root/data/
 left=$(ls -d "$work"/x? 2>/dev/null | wc -l)
 [ "$left" -eq 0 ] && pass "refused input leaves no output" || fail "refused input left $left folders"
 
-echo "video_cli_test: $failures failure(s)"
-[ $failures -eq 0 ]
+finish video_cli_test

@@ -17,12 +17,9 @@ if [ "$mode" = torchrun ] && ! command -v torchrun >/dev/null; then
   exit 77
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
+source "$root/tests/harness.sh"
 pids=()
 trap 'kill -9 "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
 py=/usr/bin/python3
 free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -90,8 +87,7 @@ PY
   then pass "$run: 2 x batch 2 = 1 x batch 4 (loss curve and parameters)"; else fail "$run: differs from one process"; fi
 done
 if [ "$mode" = torchrun ]; then
-  echo "distributed_test (torchrun): $failures failure(s)"
-  [ $failures -eq 0 ]
+  finish "distributed_test (torchrun)"
   exit
 fi
 
@@ -165,5 +161,4 @@ fi
 [ ! -e "$work/busy" ] && pass "a run refused at the rendezvous leaves no folder" || fail "busy port left a run folder"
 kill $holder 2>/dev/null
 
-echo "distributed_test: $failures failure(s)"
-[ $failures -eq 0 ]
+finish distributed_test
