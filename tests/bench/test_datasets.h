@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <functional>
 
+#include "../test_dataset.h"
 #include "blurkit/core/random.h"
-#include "blurkit/core/sha256.h"
 #include "blurkit/core/shard.h"
 
 namespace blurkit::bench::testing {
@@ -16,7 +16,6 @@ namespace blurkit::bench::testing {
 inline void WriteDataset(const std::filesystem::path& dir, DatasetKind kind, int frames, int n,
                          int h, int w, uint64_t seed,
                          const std::function<void(Sample&)>& fill = nullptr) {
-  std::filesystem::create_directories(dir);
   DatasetSpec spec;
   spec.kind = kind;
   spec.frames = frames;
@@ -24,36 +23,24 @@ inline void WriteDataset(const std::filesystem::path& dir, DatasetKind kind, int
   spec.width = w;
   spec.generator = "test";
   spec.blur_magnitude_unit = "pixels";
-  const std::string name = ShardFileName(0, 1);
-  {
-    ShardWriter writer(dir / name, spec, 0, n);
-    for (int i = 0; i < n; ++i) {
-      Sample s;
-      s.index = i;
-      s.id = "s" + std::to_string(i);
-      s.blur_magnitude = float(i);
-      RandomStream rng(seed, RandomPurpose::kSampleGeometry, i);
-      s.blurred.resize(size_t(h) * w * 3);
-      s.sharp.resize(size_t(h) * w * 3 * frames);
-      for (auto& v : s.blurred) v = uint8_t(rng.UniformInt(256));
-      for (auto& v : s.sharp) v = uint8_t(rng.UniformInt(256));
-      if (kind == DatasetKind::kRotation) {
-        s.orientation.assign(4 * frames, 0.5);
-        s.homography.assign(9 * frames, 0.0);
-      }
-      if (kind == DatasetKind::kVideo) s.source_frames.assign(frames, i);
-      if (fill) fill(s);
-      writer.Append(s);
+  blurkit::test_data::WriteSamples(dir, spec, n, [&](int64_t i) {
+    Sample s;
+    s.index = i;
+    s.id = "s" + std::to_string(i);
+    s.blur_magnitude = float(i);
+    RandomStream rng(seed, RandomPurpose::kSampleGeometry, i);
+    s.blurred.resize(size_t(h) * w * 3);
+    s.sharp.resize(size_t(h) * w * 3 * frames);
+    for (auto& v : s.blurred) v = uint8_t(rng.UniformInt(256));
+    for (auto& v : s.sharp) v = uint8_t(rng.UniformInt(256));
+    if (kind == DatasetKind::kRotation) {
+      s.orientation.assign(4 * frames, 0.5);
+      s.homography.assign(9 * frames, 0.0);
     }
-    writer.Commit();
-  }
-  DatasetIndex index;
-  index.spec = spec;
-  index.num_samples = n;
-  index.shard_size = n;
-  index.complete = true;
-  index.shards.push_back({name, 0, 0, n, Sha256OfFile(dir / name)});
-  index.Save(dir / "index.json");
+    if (kind == DatasetKind::kVideo) s.source_frames.assign(frames, i);
+    if (fill) fill(s);
+    return s;
+  });
 }
 
 // A prediction dataset holding, for each sample of `gt`, `transform(gt_sample)` as frames.
@@ -61,7 +48,6 @@ inline void WritePredictions(const std::filesystem::path& gt, const std::filesys
                              int frames, const std::function<std::vector<uint8_t>(const Sample&)>& transform,
                              int skip_every = 0) {
   DatasetReader reader(gt);
-  std::filesystem::create_directories(dir);
   DatasetSpec spec = reader.spec();
   spec.kind = DatasetKind::kPrediction;
   spec.frames = frames;
@@ -77,19 +63,8 @@ inline void WritePredictions(const std::filesystem::path& gt, const std::filesys
     p.sharp = transform(g);
     samples.push_back(p);
   }
-  const std::string name = ShardFileName(0, 1);
-  {
-    ShardWriter writer(dir / name, spec, 0, static_cast<int64_t>(samples.size()));
-    for (const auto& s : samples) writer.Append(s);
-    writer.Commit();
-  }
-  DatasetIndex index;
-  index.spec = spec;
-  index.num_samples = static_cast<int64_t>(samples.size());
-  index.shard_size = index.num_samples;
-  index.complete = true;
-  index.shards.push_back({name, 0, 0, index.num_samples, Sha256OfFile(dir / name)});
-  index.Save(dir / "index.json");
+  blurkit::test_data::WriteSamples(dir, spec, static_cast<int64_t>(samples.size()),
+                                 [&](int64_t i) { return samples[i]; });
 }
 
 // Frames of a sample in reverse order.
