@@ -143,7 +143,9 @@ DatasetSpec PanoramaDatasetOptions::Spec() const {
 }
 
 PanoramaSampleMaker::PanoramaSampleMaker(PanoramaDatasetOptions options)
-    : options_(std::move(options)), response_(CameraResponse::Parse(options_.response)) {
+    : options_(std::move(options)),
+      response_(CameraResponse::Parse(options_.response)),
+      cache_(static_cast<size_t>(std::max(options_.cache_panoramas, 1))) {
   options_.Check();
 }
 
@@ -159,36 +161,7 @@ PanoramaSampleMaker::Loaded PanoramaSampleMaker::Load(size_t source) const {
 }
 
 PanoramaSampleMaker::Loaded PanoramaSampleMaker::Get(size_t source) {
-  std::shared_ptr<std::once_flag> once;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = cache_.find(source);
-    if (it != cache_.end()) {
-      recent_.erase(std::find(recent_.begin(), recent_.end(), source));
-      recent_.push_back(source);
-      return it->second;
-    }
-    auto& flag = loading_[source];
-    if (!flag) flag = std::make_shared<std::once_flag>();
-    once = flag;
-  }
-  // One thread decodes; others asking for the same source wait for it.
-  std::call_once(*once, [&] {
-    Loaded loaded = Load(source);
-    std::lock_guard<std::mutex> lock(mutex_);
-    cache_[source] = loaded;
-    recent_.push_back(source);
-    while (recent_.size() > static_cast<size_t>(options_.cache_panoramas)) {
-      cache_.erase(recent_.front());
-      loading_.erase(recent_.front());
-      recent_.erase(recent_.begin());
-    }
-  });
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = cache_.find(source);
-  if (it != cache_.end()) return it->second;
-  // Evicted between loading and now (tiny cache, many threads): load a private copy.
-  return Load(source);
+  return cache_.Get(source, [&] { return Load(source); });
 }
 
 Sample PanoramaSampleMaker::Make(int64_t index) {

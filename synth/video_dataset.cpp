@@ -143,7 +143,9 @@ DatasetSpec VideoDatasetOptions::Spec() const {
 }
 
 VideoSampleMaker::VideoSampleMaker(VideoDatasetOptions options)
-    : options_(std::move(options)), response_(CameraResponse::Parse(options_.response)) {
+    : options_(std::move(options)),
+      response_(CameraResponse::Parse(options_.response)),
+      cache_(static_cast<size_t>(std::max(options_.cache_windows, 1))) {
   options_.Check();
   identity_roundtrip_ = true;
   for (int v = 0; v < 256; ++v) {
@@ -204,39 +206,8 @@ std::shared_ptr<const VideoWindow> VideoSampleMaker::Window(size_t clip, int64_t
   // Windows are shared only by the crops of one window, or by overlapping windows' frames (which
   // the video decoder keeps); without crops there is nothing to cache.
   if (options_.crops_per_window == 1) return std::make_shared<VideoWindow>(LoadWindow(clip, w));
-  const auto key = std::make_pair(clip, w);
-  std::shared_ptr<std::once_flag> once;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) {
-      recent_.erase(std::find(recent_.begin(), recent_.end(), key));
-      recent_.push_back(key);
-      return it->second;
-    }
-    auto& flag = loading_[key];
-    if (!flag) flag = std::make_shared<std::once_flag>();
-    once = flag;
-  }
-  // One thread decodes; the others asking for the same window wait for it.
-  std::call_once(*once, [&] {
-    auto loaded = std::make_shared<const VideoWindow>(LoadWindow(clip, w));
-    std::lock_guard<std::mutex> lock(mutex_);
-    cache_[key] = loaded;
-    recent_.push_back(key);
-    while (recent_.size() > static_cast<size_t>(options_.cache_windows)) {
-      cache_.erase(recent_.front());
-      loading_.erase(recent_.front());
-      recent_.erase(recent_.begin());
-    }
-  });
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return it->second;
-  }
-  // Evicted between loading and now (tiny cache, many threads): decode a private copy.
-  return std::make_shared<VideoWindow>(LoadWindow(clip, w));
+  return cache_.Get(std::make_pair(clip, w),
+                    [&] { return std::make_shared<const VideoWindow>(LoadWindow(clip, w)); });
 }
 
 Sample VideoSampleMaker::Make(int64_t index) {

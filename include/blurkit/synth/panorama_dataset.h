@@ -4,6 +4,8 @@
 // the orientations, homographies, path angle and every sub-frame's orientation (the trajectory).
 #pragma once
 
+#include "blurkit/synth/shared_cache.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -84,10 +86,8 @@ class PanoramaSampleMaker {
 
   PanoramaDatasetOptions options_;
   CameraResponse response_;
-  mutable std::mutex mutex_;
-  std::map<size_t, Loaded> cache_;
-  std::map<size_t, std::shared_ptr<std::once_flag>> loading_;
-  std::vector<size_t> recent_;  // least recently used first
+  SharedLruCache<size_t, Loaded> cache_;  // decoded sources, shared by the threads
+  mutable std::mutex mutex_;              // stats_
   Stats stats_;
 };
 

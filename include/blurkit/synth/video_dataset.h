@@ -25,6 +25,8 @@
 // and last frame inside the crop (frame_interpolation.h: MeanFlowMagnitude).
 #pragma once
 
+#include "blurkit/synth/shared_cache.h"
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -120,10 +122,9 @@ class VideoSampleMaker {
   std::vector<int64_t> reopens_seen_;  // per clip
   int64_t total_samples_ = 0;
   std::vector<std::unique_ptr<ClipReader>> readers_;
-  mutable std::mutex mutex_;
-  std::map<std::pair<size_t, int64_t>, std::shared_ptr<const VideoWindow>> cache_;
-  std::map<std::pair<size_t, int64_t>, std::shared_ptr<std::once_flag>> loading_;
-  std::vector<std::pair<size_t, int64_t>> recent_;  // least recently used first
+  mutable std::mutex mutex_;  // stats_, readers_
+  // Decoded windows, shared by the crops of one window across threads.
+  SharedLruCache<std::pair<size_t, int64_t>, std::shared_ptr<const VideoWindow>> cache_;
   Stats stats_;
 };
 
