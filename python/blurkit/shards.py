@@ -2,9 +2,12 @@
 
 A dataset is a folder of HDF5 shards and ``index.json``; ``include/blurkit/core/shard.h`` and the
 project's docs/shards.md describe it. Every read here checks what it reads, as the C++
-reader does: the shard sizes against ``index.json`` when a dataset is opened, each shard's
-attributes and metadata checksum when it is first used, and each sample's Fletcher-32 checksum
-(HDF5 checks it) when it is read. Shards of schema 1, written before checksums, still read.
+reader does: ``index.json`` itself (schema, completeness, shard names, counts and sample ranges)
+and the shard sizes it records when a dataset is opened; each shard's attributes (the whole
+dataset description: kind, shape, seed, generator, parameters, ...) against ``index.json`` and its
+metadata checksum when it is first used; and each sample's Fletcher-32 checksum (HDF5 checks it)
+when it is read. Neither reader hashes whole shards (``blurkit-synth shards verify`` does).
+Shards of schema 1, written before checksums, still read.
 """
 import bisect
 import hashlib
@@ -99,8 +102,15 @@ def read_index(path):
             raise DamagedDatasetError(f'{index_file}: the dataset is incomplete (rerun the command that '
                                       'makes it to resume)')
         expected = 0
+        if index['shard_size'] <= 0 or index['num_samples'] < 0:
+            raise DamagedDatasetError(f'{index_file}: invalid sample count or shard size')
+        total = -(-index['num_samples'] // index['shard_size'])
+        if len(index['shards']) != total:
+            raise DamagedDatasetError(f'{index_file}: lists {len(index["shards"])} shards, expected {total}')
         for entry in index['shards']:
             name = entry['file']
+            if entry['num_samples'] <= 0 or entry['first_sample'] < 0 or entry.get('bytes', 0) < 0:
+                raise DamagedDatasetError(f'{index_file}: shard {name} has an invalid sample range or size')
             if not name or name in ('.', '..') or '/' in name or '\\' in name:
                 raise DamagedDatasetError(f'{index_file}: shard file {name!r} is not a plain file name '
                                           'inside the dataset folder')
@@ -160,11 +170,28 @@ class _Shard:
             if int(attrs[key]) != want:
                 raise DamagedDatasetError(f'{path}: attribute {key} = {int(attrs[key])}, index.json says '
                                           f'{want}: a shard of another dataset?')
-        kind = attrs['kind']
-        kind = kind.decode() if isinstance(kind, bytes) else str(kind)
-        if kind != index['kind'] or int(attrs['seed']) != index.get('seed', 0):
-            raise DamagedDatasetError(f'{path}: kind or seed differ from index.json: a shard of another '
-                                      'dataset?')
+        # The whole dataset description, as the C++ reader compares it (DatasetReader::Shard): kind,
+        # seed, generator, blur unit, manifest digest, compression and parameters.
+        text = lambda v: v.decode() if isinstance(v, bytes) else str(v)  # noqa: E731
+        differ = []
+        if text(attrs['kind']) != index['kind']:
+            differ.append('kind')
+        if int(attrs['seed']) != index.get('seed', 0):
+            differ.append('seed')
+        for key in ('generator', 'blur_magnitude_unit', 'manifest_sha256'):
+            if text(attrs[key]) != index.get(key, ''):
+                differ.append(key)
+        if int(attrs['compression']) != index.get('compression', 0):
+            differ.append('compression')
+        try:
+            params = json.loads(text(attrs['params']))
+        except ValueError:
+            raise DamagedDatasetError(f"{path}: attribute 'params' is not valid JSON") from None
+        if params != index.get('params', {}):
+            differ.append('params')
+        if differ:
+            raise DamagedDatasetError(f'{path}: its attributes ({", ".join(differ)}) differ from index.json: '
+                                      'a shard of another dataset?')
         n = entry['num_samples']
         self.ids = list(f['sample_id'].asstr()[:])
         self.magnitudes = f['blur_magnitude'][:]

@@ -207,6 +207,44 @@ class BlurkitPackageTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, 'crop'):
             blurkit.ShardDataset(self.gt, crop=64)
 
+    def test_both_readers_refuse_a_shard_of_another_dataset_and_an_index_that_miscounts(self):
+        # A shard of a dataset made with other parameters (another --max-angle: same kind, shape,
+        # seed and sample range, so only the parameters tell) put in place of shard 1, with
+        # index.json updated to its size and digest: the C++ reader (shards verify) and this
+        # package refuse it alike.
+        other = os.path.join(self.work, 'other_params')
+        subprocess.run([SYNTH, 'panorama', '--input', PANORAMA, '--samples', '12', '--size', '32', '--frames', '3',
+                        '--shard-size', '4', '--seed', '0', '--max-angle', '3', '--out', other, '--quiet'],
+                       check=True, capture_output=True)
+        swapped = os.path.join(self.work, 'swapped')
+        shutil.copytree(self.gt, swapped)
+        name = 'shard-00001-of-00003.h5'
+        shutil.copy(os.path.join(other, name), os.path.join(swapped, name))
+        index = json.load(open(os.path.join(swapped, 'index.json')))
+        theirs = {e['file']: e for e in json.load(open(os.path.join(other, 'index.json')))['shards']}
+        index['shards'][1].update(sha256=theirs[name]['sha256'], bytes=theirs[name]['bytes'])
+        json.dump(index, open(os.path.join(swapped, 'index.json'), 'w'))
+        r = subprocess.run([SYNTH, 'shards', 'verify', swapped], capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(name + ': attributes differ from index.json', r.stdout + r.stderr)
+        data = blurkit.ShardDataset(swapped)
+        data[0]  # shard 0 is sound
+        with self.assertRaisesRegex(blurkit.DamagedDatasetError, name + r': its attributes \(params\) differ'):
+            data[4]
+        # An index.json that lists fewer shards than its sample count and shard size make.
+        short = os.path.join(self.work, 'short_index')
+        shutil.copytree(self.gt, short)
+        index = json.load(open(os.path.join(short, 'index.json')))
+        index['shards'] = index['shards'][:2]
+        index['num_samples'] = 8
+        index['shard_size'] = 2
+        json.dump(index, open(os.path.join(short, 'index.json'), 'w'))
+        r = subprocess.run([SYNTH, 'shards', 'verify', short], capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('lists 2 shards, expected 4', r.stdout + r.stderr)
+        with self.assertRaisesRegex(blurkit.DamagedDatasetError, 'index.json: lists 2 shards, expected 4'):
+            blurkit.read_index(short)
+
     def test_the_python_guides_training_loop_runs_as_written(self):
         guide = open(os.path.join(ROOT, 'docs', 'python.md'), encoding='utf-8').read()
         section = guide[guide.index('## The package'):]
