@@ -89,6 +89,12 @@ done
   --out "$out/panorama_shake_test" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
 "$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split seen \
   --out "$out/panorama_seen_test" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
+# And the test scenes blurred along a real camera's recorded motion: windows of 1/30 s of the
+# HERO7 telemetry of the sample data (docs/camera_paths.md; its raw stream carries no timestamps,
+# so it is read at the HERO7's documented 200 Hz).
+"$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split test \
+  --trajectory gyro --gyro "$root/data/samples/gyro/gopro/hero7.raw" --gyro-rate 200 --exposure-time 0.0333333 \
+  --out "$out/panorama_gyro_test" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
 # The panorama model also trains on hand-shake paths, through its training panoramas and through
 # three sample photographs (K R K^-1), mixed into its constant-velocity panorama data in proportion
 # (blurkit-train train --data A --data B --data C).
@@ -96,7 +102,7 @@ done
   --out "$out/panorama_shake_train" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
 "$synth" photos --manifest "$root/data_manifests/demo_photos.json" --split train \
   --out "$out/photos_train" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
-for d in panorama_train panorama_shake_train panorama_test panorama_shake_test panorama_seen_test photos_train video_train video_test; do
+for d in panorama_train panorama_shake_train panorama_test panorama_shake_test panorama_seen_test panorama_gyro_test photos_train video_train video_test; do
   "$synth" shards verify "$out/$d"
 done
 trap - ERR
@@ -122,7 +128,7 @@ for data in panorama video; do
 done
 
 stage "predict every test set with both models"
-tests=(panorama panorama_shake panorama_seen video)
+tests=(panorama panorama_shake panorama_seen panorama_gyro video)
 for model in panorama video; do
   for test in "${tests[@]}"; do
     pred="$out/pred/${model}_on_$test"
@@ -145,17 +151,21 @@ cat > "$out/matrix.json" <<JSON
   "bins": 5,
   "strips": 3,
   "test_sets": {"panorama": "panorama_test", "panorama_shake": "panorama_shake_test",
-                "panorama_seen": "panorama_seen_test", "video": "video_test"},
+                "panorama_seen": "panorama_seen_test", "panorama_gyro": "panorama_gyro_test",
+                "video": "video_test"},
   "methods": [
     {"name": "motion", "trained_on": "panorama",
      "predictions": {"panorama": "pred/panorama_on_panorama", "panorama_shake": "pred/panorama_on_panorama_shake",
-                     "panorama_seen": "pred/panorama_on_panorama_seen", "video": "pred/panorama_on_video"}},
+                     "panorama_seen": "pred/panorama_on_panorama_seen",
+                     "panorama_gyro": "pred/panorama_on_panorama_gyro", "video": "pred/panorama_on_video"}},
     {"name": "motion", "trained_on": "video",
      "predictions": {"panorama": "pred/video_on_panorama", "panorama_shake": "pred/video_on_panorama_shake",
-                     "panorama_seen": "pred/video_on_panorama_seen", "video": "pred/video_on_video"}},
+                     "panorama_seen": "pred/video_on_panorama_seen",
+                     "panorama_gyro": "pred/video_on_panorama_gyro", "video": "pred/video_on_video"}},
     {"name": "blurred-input", "trained_on": "-",
      "predictions": {"panorama": "blurred-input", "panorama_shake": "blurred-input",
-                     "panorama_seen": "blurred-input", "video": "blurred-input"}}
+                     "panorama_seen": "blurred-input", "panorama_gyro": "blurred-input",
+                     "video": "blurred-input"}}
   ]
 }
 JSON

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 done
 
 # Build tools and libraries (core: HDF5, JSON, OpenSSL; synth and bench: OpenCV, TBB, Eigen, Boost,
-# LMDB for BasicSR's dataset format;
+# LMDB for BasicSR's dataset format; libavformat for the telemetry track of GoPro MP4 files;
 # train: LibTorch 1.13, CPU, and Gloo's headers for its data-parallel c10d process group), the
 # test and benchmark frameworks, jq for the scripts, and Python's h5py/OpenCV for the tests that
 # check what Python users see (scikit-image: the reference the SSIM is checked against; PyTorch,
@@ -29,7 +29,7 @@ done
 packages=(
   build-essential cmake pkg-config git ca-certificates jq
   libhdf5-dev nlohmann-json3-dev libssl-dev liblmdb-dev
-  libopencv-dev libtbb-dev libeigen3-dev libboost-program-options-dev zlib1g-dev
+  libopencv-dev libtbb-dev libeigen3-dev libboost-program-options-dev zlib1g-dev libavformat-dev
   libtorch-dev libgloo-dev
   libgtest-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-opencv python3-skimage

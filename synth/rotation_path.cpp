@@ -1,5 +1,7 @@
 #include "blurkit/synth/rotation_path.h"
 
+#include "blurkit/synth/gyro_formats.h"
+
 #include <algorithm>
 #include <cmath>
 #include <complex>
@@ -58,67 +60,18 @@ std::shared_ptr<const GyroLog> GyroLog::FromSamples(std::vector<double> times,
 }
 
 std::shared_ptr<const GyroLog> GyroLog::Load(const std::filesystem::path& file) {
-  const std::string where = file.string();
-  std::ifstream in(file);
-  if (!in) throw InputError(Msg() << where << ": cannot open the gyroscope log");
-  std::vector<double> times;
-  std::vector<Eigen::Vector3d> rates;
-  std::string line;
-  int number = 0;
-  bool seen_row = false;
-  while (std::getline(in, line)) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#') continue;
-    std::string text = line;
-    for (char& c : text) {
-      if (c == ',' || c == ';' || c == '\t') c = ' ';
-    }
-    std::istringstream row(text);
-    std::vector<double> values;
-    std::string cell;
-    bool numeric = true;
-    while (row >> cell) {
-      char* end = nullptr;
-      const double v = std::strtod(cell.c_str(), &end);
-      if (end == cell.c_str() || *end != '\0') {
-        numeric = false;
-        break;
-      }
-      values.push_back(v);
-    }
-    if (!numeric && !seen_row && times.empty()) {
-      seen_row = true;  // the header line
-      continue;
-    }
-    seen_row = true;
-    if (!numeric || values.size() != 4) {
-      throw InputError(Msg() << where << ":" << number
-                             << ": expected 4 numbers t,wx,wy,wz (seconds, rad/s), got '" << line
-                             << "'");
-    }
-    for (double v : values) {
-      if (!std::isfinite(v)) {
-        throw InputError(Msg() << where << ":" << number << ": NaN or infinite value in '" << line << "'");
-      }
-    }
-    if (!times.empty() && !(values[0] > times.back())) {
-      throw InputError(Msg() << where << ":" << number << ": time " << values[0]
-                             << " s does not increase (previous row: " << times.back() << " s)");
-    }
-    times.push_back(values[0]);
-    rates.emplace_back(values[1], values[2], values[3]);
-  }
-  if (times.size() < 2) {
-    throw InputError(Msg() << where << ": a gyroscope log needs at least two rows t,wx,wy,wz, found "
-                           << times.size());
-  }
+  return Load(file, GyroFileOptions{});
+}
+
+std::shared_ptr<const GyroLog> GyroLog::Load(const std::filesystem::path& file,
+                                             const GyroFileOptions& options) {
+  GyroRecording rec = ReadGyroRecording(file, options);
   auto log = std::make_shared<GyroLog>();
   log->name_ = file.filename().string();
   log->sha256_ = Sha256OfFile(file);
-  log->times_ = std::move(times);
-  log->rates_ = std::move(rates);
+  log->times_ = std::move(rec.t);
+  log->rates_ = std::move(rec.w);
+  log->exposures_ = std::move(rec.exposure);
   return log;
 }
 

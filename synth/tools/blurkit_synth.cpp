@@ -4,15 +4,19 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <sstream>
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
 #include "blurkit/core/manifest.h"
 #include "blurkit/core/stop_signal.h"
 #include "blurkit/core/tool_main.h"
 #include "blurkit/core/version.h"
 #include "blurkit/synth/commands.h"
+#include "blurkit/synth/gyro_formats.h"
 #include "blurkit/synth/export.h"
 #include "blurkit/synth/sharded_run.h"
 
@@ -38,6 +42,8 @@ commands:
   shards export DIR   PNG strips to look at, or the dataset for BasicSR (LMDB), GoPro-style
                       folders or WebDataset: --format F --out DIR
   shards assemble DIR merge the part indices of a run split with --num-shards into index.json
+  gyro inspect FILE   what a gyroscope log holds (GoPro MP4 or GPMF, Gyroflow .gcsv, CSV) as
+                      --trajectory gyro reads it; --csv OUT writes the rates as used
 
 'blurkit-synth <command> --help' lists a command's options.
 )";
@@ -149,10 +155,33 @@ void FinishRunOptions(const po::variables_map& vm, const std::string& out, Shard
   }
 }
 
+// A gyroscope log and how to read it (blurkit/synth/gyro_formats.h); loaded after parsing.
+struct GyroFlags {
+  std::string file, exposure = "0";
+  GyroFileOptions read;
+};
+
+void AddGyroReadOptions(po::options_description& group, GyroFileOptions& g) {
+  group.add_options()
+      ("gyro-preset", po::value(&g.preset),
+       "gyro CSV: a logger app's layout, sensor-logger (Gyroscope.csv: time,seconds_elapsed,z,y,x, "
+       "ns) or phyphox; found from the header when not given")
+      ("gyro-columns", po::value(&g.columns),
+       "gyro CSV: the time and x, y, z rate columns, by header name or 0-based index, e.g. "
+       "time,gx,gy,gz (default: blurkit's rows t,wx,wy,wz)")
+      ("gyro-time-unit", po::value(&g.time_unit), "gyro CSV: s, ms, us or ns (default s)")
+      ("gyro-axes", po::value(&g.axes),
+       "gyro CSV and .gcsv: the axes as a signed permutation in Gyroflow's notation (letter i is the "
+       "input axis that becomes output axis i, lowercase negated, e.g. yXz); CSV outputs blurkit's "
+       "camera axes (x right, y down, z forward), .gcsv Gyroflow's (overrides its orientation line)")
+      ("gyro-rate", po::value(&g.rate)->default_value(0.0),
+       "raw GPMF without timestamps (no STMP, TICK or MP4 track): the gyroscope's samples per second");
+}
+
 // Camera path options, shared by panorama and photos: the trajectory kind and its parameters.
 // The gyro log is loaded after parsing (FinishPathOptions).
 void AddPathOptions(po::options_description& group, RotationPathOptions& p, std::string& trajectory,
-                    std::string& gyro) {
+                    GyroFlags& gyro) {
   group.add_options()
       ("trajectory", po::value(&trajectory)->default_value("slerp"),
        "camera path: slerp (constant-velocity turn, the paper's), shake (Boracchi & Foi's hand-"
@@ -170,20 +199,39 @@ void AddPathOptions(po::options_description& group, RotationPathOptions& p, std:
       ("shake-steps", po::value(&p.shake.steps)->default_value(2000), "shake: steps of the walk")
       ("shake-fixed", po::bool_switch(&p.shake.fixed),
        "shake: use the four values above as they are instead of drawing each per path")
-      ("gyro", po::value(&gyro), "gyro: CSV of rows t,wx,wy,wz (seconds; rad/s about the camera's "
-       "x right, y down, z forward axes); header line allowed, irregular sampling allowed")
-      ("exposure-time", po::value(&p.exposure_time)->default_value(0.0),
-       "gyro: seconds of the log each sample integrates, from a random start");
+      ("gyro", po::value(&gyro.file),
+       "gyro: a recorded gyroscope log, found by its content: a GoPro MP4/MOV (its GPMF telemetry), "
+       "a raw GPMF stream, a Gyroflow .gcsv, or a CSV (blurkit's rows t,wx,wy,wz in seconds and "
+       "rad/s about the camera's x right, y down, z forward axes; other layouts: --gyro-columns)")
+      ("exposure-time", po::value(&gyro.exposure)->default_value("0"),
+       "gyro: seconds of the log each sample integrates, from a random start; from-log: the median "
+       "shutter time the camera recorded (GoPro SHUT)");
+  AddGyroReadOptions(group, gyro.read);
 }
 
-void FinishPathOptions(const std::string& trajectory, const std::string& gyro,
-                       RotationPathOptions& p) {
+void FinishPathOptions(const std::string& trajectory, const GyroFlags& gyro, RotationPathOptions& p) {
   p.trajectory = TrajectoryKindFromString(trajectory);
-  if (!gyro.empty()) {
+  if (!gyro.file.empty()) {
     if (p.trajectory != TrajectoryKind::kGyro) {
       throw InputError("--gyro is given but --trajectory is not gyro");
     }
-    p.gyro = GyroLog::Load(gyro);
+    p.gyro = GyroLog::Load(gyro.file, gyro.read);
+  }
+  if (gyro.exposure == "from-log") {
+    if (!p.gyro || p.gyro->exposures().empty()) {
+      throw InputError("--exposure-time from-log needs a --gyro log that records shutter times (a GoPro's SHUT)");
+    }
+    std::vector<double> e = p.gyro->exposures();
+    std::nth_element(e.begin(), e.begin() + e.size() / 2, e.end());
+    p.exposure_time = e[e.size() / 2];
+  } else {
+    try {
+      size_t used = 0;
+      p.exposure_time = std::stod(gyro.exposure, &used);
+      if (used != gyro.exposure.size()) throw std::invalid_argument(gyro.exposure);
+    } catch (const std::logic_error&) {
+      throw InputError(Msg() << "--exposure-time must be seconds or from-log, got '" << gyro.exposure << "'");
+    }
   }
 }
 
@@ -194,7 +242,8 @@ int RotationMain(int argc, char** argv, bool photos) {
   d.photos = photos;
   RotationBlurOptions& r = d.render;
   std::vector<std::string> inputs;
-  std::string manifest, out, size = "256", method = "canvas", trajectory, gyro;
+  std::string manifest, out, size = "256", method = "canvas", trajectory;
+  GyroFlags gyro;
   int64_t samples = 0;
   const char* command = photos ? "photos" : "panorama";
 
@@ -449,6 +498,93 @@ int ImportPairsMain(int argc, char** argv) {
   return 0;
 }
 
+// `gyro inspect FILE`: what a gyroscope log holds, as blurkit reads it.
+int GyroMain(int argc, char** argv) {
+  std::string action, file, csv;
+  GyroFileOptions read;
+  po::options_description named("blurkit-synth gyro inspect FILE");
+  named.add_options()
+      ("csv", po::value(&csv), "also write the rates as used: t_seconds,wx,wy,wz (rad/s, blurkit's "
+       "camera axes: x right, y down, z forward)");
+  AddGyroReadOptions(named, read);
+  named.add_options()("help,h", "this help");
+  po::options_description hidden;
+  hidden.add_options()("action", po::value(&action))("file", po::value(&file));
+  po::options_description all;
+  all.add(named).add(hidden);
+  po::positional_options_description positional;
+  positional.add("action", 1).add("file", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") || action.empty()) {
+    std::cout << "usage: blurkit-synth gyro inspect FILE [--csv OUT]\n\n"
+                 "What a gyroscope log holds as blurkit reads it (a GoPro MP4/MOV or raw GPMF stream, a "
+                 "Gyroflow .gcsv, a CSV): device, streams, samples, the rate measured from the "
+                 "timestamps, duration, the axis mapping applied, shutter times, per-axis bias and "
+                 "range.\n\n"
+              << named;
+    return action.empty() && !vm.count("help") ? 2 : 0;
+  }
+  if (action != "inspect") throw InputError(Msg() << "gyro: unknown action '" << action << "' (inspect)");
+  if (file.empty()) throw InputError("gyro inspect: give the log file");
+  const GyroRecording rec = ReadGyroRecording(file, read);
+  const size_t n = rec.t.size();
+  const double duration = rec.t.back() - rec.t.front();
+  std::vector<double> dt;
+  for (size_t i = 1; i < n; ++i) dt.push_back(rec.t[i] - rec.t[i - 1]);
+  std::sort(dt.begin(), dt.end());
+  Eigen::Vector3d mean = Eigen::Vector3d::Zero(), lo = rec.w[0], hi = rec.w[0];
+  for (const auto& w : rec.w) {
+    mean += w;
+    lo = lo.cwiseMin(w);
+    hi = hi.cwiseMax(w);
+  }
+  mean /= double(n);
+  std::cout << std::fixed;
+  std::cout << "file:       " << file << "\n"
+            << "format:     " << rec.format << "\n";
+  if (!rec.device.empty()) std::cout << "device:     " << rec.device << "\n";
+  if (!rec.streams.empty()) {
+    std::cout << "streams:   ";
+    for (const auto& st : rec.streams) std::cout << " " << st << ";";
+    std::cout << "\n";
+  }
+  std::cout << std::setprecision(3) << "samples:    " << n << " gyroscope, over " << duration << " s\n"
+            << std::setprecision(1) << "rate:       " << (n - 1) / duration << " Hz measured from the timestamps "
+            << "(median interval " << std::setprecision(3) << dt[dt.size() / 2] * 1000 << " ms, from " << rec.timing
+            << ")\n"
+            << "axes:       " << rec.axes << "\n"
+            << std::setprecision(4) << "bias:       mean rate (" << mean.x() << ", " << mean.y() << ", " << mean.z()
+            << ") rad/s\n"
+            << "range:      x [" << lo.x() << ", " << hi.x() << "], y [" << lo.y() << ", " << hi.y() << "], z ["
+            << lo.z() << ", " << hi.z() << "] rad/s\n";
+  if (!rec.accel.empty()) {
+    Eigen::Vector3d a = Eigen::Vector3d::Zero();
+    for (const auto& v : rec.accel) a += v;
+    a /= double(rec.accel.size());
+    std::cout << std::setprecision(2) << "gravity:    mean accelerometer (" << a.x() << ", " << a.y() << ", " << a.z()
+              << ") m/s^2 (a level camera at rest reads about (0, -9.8, 0))\n";
+  }
+  if (!rec.exposure.empty()) {
+    std::vector<double> e = rec.exposure;
+    std::sort(e.begin(), e.end());
+    std::cout << std::setprecision(2) << "exposure:   " << e.size() << " frames (SHUT), median " << e[e.size() / 2] * 1000
+              << " ms, from " << e.front() * 1000 << " to " << e.back() * 1000 << " ms (--exposure-time from-log)\n";
+  }
+  if (!csv.empty()) {
+    std::ostringstream out;
+    out << "t_seconds,wx,wy,wz\n" << std::setprecision(9);
+    out.unsetf(std::ios::floatfield);
+    for (size_t i = 0; i < n; ++i) {
+      out << rec.t[i] << "," << rec.w[i].x() << "," << rec.w[i].y() << "," << rec.w[i].z() << "\n";
+    }
+    WriteFileAtomic(csv, out.str());
+    std::cout << "wrote " << csv << "\n";
+  }
+  return 0;
+}
+
 int ShardsMain(int argc, char** argv) {
   std::string action, folder, out, format = "strips";
   int count = 8;
@@ -539,6 +675,7 @@ int main(int argc, char** argv) {
                   {"photos", [](int n, char** a) { return RotationMain(n, a, /*photos=*/true); }},
                   {"video", VideoMain},
                   {"import-pairs", ImportPairsMain},
-                  {"shards", ShardsMain}},
+                  {"shards", ShardsMain},
+                  {"gyro", GyroMain}},
                  argc, argv);
 }

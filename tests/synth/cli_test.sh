@@ -116,6 +116,23 @@ grep -q "paths redrawn because they left the photo" "$work/ph.txt" && pass "phot
 "$synth" panorama --input "$panos/studio.exr" --samples 8 --size 32 --frames 3 --trajectory gyro --gyro "$work/gyro.csv" \
   --exposure-time 0.2 --quiet --out "$work/gy" >/dev/null && "$synth" shards verify "$work/gy" >/dev/null \
   && pass "panorama --trajectory gyro + verify" || fail "panorama gyro"
+# A GoPro's own telemetry (the sample HERO11 stream): inspected, then the camera path of a
+# dataset, each sample exposed for the camera's recorded shutter time.
+gopro="$root/data/samples/gyro/gopro/hero11.raw"
+"$synth" gyro inspect "$gopro" --csv "$work/h11.csv" >"$work/inspect.txt" \
+  && grep -q "device:     HERO11 Black" "$work/inspect.txt" && grep -q "ORIN ZXY" "$work/inspect.txt" \
+  && grep -q "exposure:   274 frames (SHUT)" "$work/inspect.txt" && [ "$(wc -l <"$work/h11.csv")" -eq 2193 ] \
+  && pass "gyro inspect: device, axes, shutter times, --csv" || { fail "gyro inspect"; cat "$work/inspect.txt"; }
+"$synth" panorama --input "$panos/studio.exr" --samples 6 --size 32 --frames 3 --trajectory gyro --gyro "$gopro" \
+  --exposure-time 0.1 --quiet --out "$work/gp" >/dev/null && "$synth" shards verify "$work/gp" >/dev/null \
+  && pass "panorama along a GoPro's recorded motion + verify" || fail "panorama --gyro hero11.raw"
+"$synth" panorama --input "$panos/studio.exr" --samples 2 --size 32 --frames 3 --trajectory gyro --gyro "$gopro" \
+  --exposure-time from-log --quiet --out "$work/gp2" >/dev/null && "$synth" shards inspect "$work/gp2" | grep -q "\"exposure_time\":0.00056988" \
+  && pass "--exposure-time from-log takes the camera's median shutter time" || fail "--exposure-time from-log"
+expect_error "from-log without shutter times" "--exposure-time from-log needs a --gyro log that records shutter times" \
+  "$synth" panorama --input "$panos/studio.exr" --samples 2 --trajectory gyro --gyro "$work/gyro.csv" --exposure-time from-log --out "$work/x8"
+expect_error "raw GPMF without times" "hero7.raw: byte 1456: the gyroscope stream has no times" "$synth" gyro inspect \
+  "$root/data/samples/gyro/gopro/hero7.raw"
 printf 't,wx,wy,wz\n0,0,0,0\n0.01,0,oops,0\n' >"$work/bad_gyro.csv"
 expect_error "malformed gyro row names file and line" "bad_gyro.csv:3: expected 4 numbers" "$synth" panorama --input "$panos/studio.exr" \
   --samples 2 --trajectory gyro --gyro "$work/bad_gyro.csv" --exposure-time 0.01 --out "$work/x8"

@@ -48,14 +48,18 @@ struct ShakeOptions {
   void Check() const;  // throws InputError
 };
 
-// A gyroscope log: rows t, wx, wy, wz (seconds; rad/s; the camera's body rates about its own axes,
-// x right, y down, z forward, as in synth/camera.h). Sampling may be irregular.
+struct GyroFileOptions;  // blurkit/synth/gyro_formats.h
+
+// A gyroscope log: times in seconds and the camera's body rates in rad/s about its own axes (x
+// right, y down, z forward, as in synth/camera.h). Sampling may be irregular.
 class GyroLog {
  public:
-  // Reads a CSV file (comma, semicolon, tab or space separated; a header line and '#' comments
-  // allowed). Throws InputError naming the file and the line of a malformed row, times that do
-  // not increase, or a log with fewer than two rows.
+  // Reads any log blurkit/synth/gyro_formats.h reads (a GoPro MP4 or GPMF stream, a Gyroflow
+  // .gcsv, a CSV; blurkit's own rows t,wx,wy,wz: comma, semicolon, tab or space separated, a
+  // header line and '#' comments allowed). Throws InputError naming the file and the line or byte
+  // of what is wrong: a malformed row, times that do not increase, fewer than two samples.
   static std::shared_ptr<const GyroLog> Load(const std::filesystem::path& file);
+  static std::shared_ptr<const GyroLog> Load(const std::filesystem::path& file, const GyroFileOptions& options);
   static std::shared_ptr<const GyroLog> FromSamples(std::vector<double> times,
                                                     std::vector<Eigen::Vector3d> rates,
                                                     std::string name = "gyro");
@@ -65,6 +69,8 @@ class GyroLog {
   double start_time() const { return times_.front(); }
   double duration() const { return times_.back() - times_.front(); }
   size_t size() const { return times_.size(); }
+  // GoPro logs: the exposure time of each video frame (SHUT), seconds; empty for other logs.
+  const std::vector<double>& exposures() const { return exposures_; }
 
   // The knots of the path over [t0, t0 + exposure], starting at `start`: the window's ends and
   // every log sample inside it. Between samples the rate is the mean of the two samples' rates
@@ -77,6 +83,7 @@ class GyroLog {
   std::string name_, sha256_;
   std::vector<double> times_;
   std::vector<Eigen::Vector3d> rates_;
+  std::vector<double> exposures_;
 };
 
 struct RotationPathOptions {
