@@ -52,53 +52,18 @@ cv::Mat Flow(const cv::Mat& from, const cv::Mat& to) {
 
 }  // namespace
 
-// Squared differences of 8-bit values are integers: PWPSNR and the pooled PSNR are summed exactly
-// in integers and divided by 255^2 once.
-double Pwpsnr(const ClipView& p, const ClipView& g) {
-  CheckClips(p, g);
-  const size_t n = Values(p);
-  const int f = p.frames;
-  std::vector<int32_t> forward(n, 0), reverse(n, 0);  // at most F * 255^2
-  for (int k = 0; k < f; ++k) {
-    const uint8_t* gk = g.Frame(k).data;
-    const uint8_t* pk = p.Frame(k).data;
-    const uint8_t* rk = p.Frame(f - 1 - k).data;
-    int32_t* fw = forward.data();
-    int32_t* rv = reverse.data();
-    for (size_t i = 0; i < n; ++i) {
-      const int32_t a = int32_t(pk[i]) - gk[i], b = int32_t(rk[i]) - gk[i];
-      fw[i] += a * a;
-      rv[i] += b * b;
-    }
-  }
-  int64_t sum = 0;
-  for (size_t i = 0; i < n; ++i) sum += std::min(forward[i], reverse[i]);
-  return PsnrOfMse(double(sum) / (255.0 * 255.0 * f * double(n)));
-}
+namespace {
 
-double PooledPsnr(const ClipView& p, const ClipView& g) {
-  CheckClips(p, g);
-  const size_t n = Values(p);
-  const int f = p.frames;
-  int64_t forward = 0, reverse = 0;
-  for (int k = 0; k < f; ++k) {
-    const uint8_t* gk = g.Frame(k).data;
-    const uint8_t* pk = p.Frame(k).data;
-    const uint8_t* rk = p.Frame(f - 1 - k).data;
-    int64_t fw = 0, rv = 0;  // one frame: at most 255^2 * H * W * 3
-    for (size_t i = 0; i < n; ++i) {
-      const int32_t a = int32_t(pk[i]) - gk[i], b = int32_t(rk[i]) - gk[i];
-      fw += a * a;
-      rv += b * b;
-    }
-    forward += fw;
-    reverse += rv;
-  }
-  return PsnrOfMse(double(std::min(forward, reverse)) / (255.0 * 255.0 * f * double(n)));
-}
+// PWPSNR, the pooled PSNR and the re-blur PSNR against the truth in one pass over the clip, with
+// buffers kept per thread (the clips of one run have one size). Squared differences of 8-bit
+// values are integers: PWPSNR and the pooled PSNR are summed exactly and divided by 255^2 once.
+// The re-blur is computed in float, as blur2vid computes it (float32 arrays): its error is far
+// below what a PSNR shows.
+struct PsnrFamily {
+  double pwpsnr = 0, pooled = 0, reblur = 0;
+};
 
-// In float, as blur2vid computes it (float32 arrays): the error is far below what PSNR shows.
-double ReblurPsnrAgainstTruth(const ClipView& p, const ClipView& g) {
+PsnrFamily ComputePsnrFamily(const ClipView& p, const ClipView& g, bool pw, bool pooled, bool reblur) {
   CheckClips(p, g);
   static const std::vector<float> power = [] {
     std::vector<float> t(256);
@@ -107,23 +72,74 @@ double ReblurPsnrAgainstTruth(const ClipView& p, const ClipView& g) {
   }();
   const size_t n = Values(p);
   const int f = p.frames;
-  std::vector<float> bp(n, 0.0f), bg(n, 0.0f);
+  thread_local std::vector<int32_t> forward, reverse;  // at most F * 255^2
+  thread_local std::vector<float> bp, bg;
+  if (pw) {
+    forward.assign(n, 0);
+    reverse.assign(n, 0);
+  }
+  if (reblur) {
+    bp.assign(n, 0.0f);
+    bg.assign(n, 0.0f);
+  }
+  int64_t pooled_fw = 0, pooled_rv = 0;
   for (int k = 0; k < f; ++k) {
-    const uint8_t* pk = p.Frame(k).data;
     const uint8_t* gk = g.Frame(k).data;
-    for (size_t i = 0; i < n; ++i) {
-      bp[i] += power[pk[i]];
-      bg[i] += power[gk[i]];
+    const uint8_t* pk = p.Frame(k).data;
+    const uint8_t* rk = p.Frame(f - 1 - k).data;
+    if (pw || pooled) {
+      int64_t fw_sum = 0, rv_sum = 0;  // one frame: at most 255^2 * H * W * 3
+      int32_t* fw = pw ? forward.data() : nullptr;
+      int32_t* rv = pw ? reverse.data() : nullptr;
+      for (size_t i = 0; i < n; ++i) {
+        const int32_t a = int32_t(pk[i]) - gk[i], b = int32_t(rk[i]) - gk[i];
+        const int32_t aa = a * a, bb = b * b;
+        fw_sum += aa;
+        rv_sum += bb;
+        if (fw) {
+          fw[i] += aa;
+          rv[i] += bb;
+        }
+      }
+      pooled_fw += fw_sum;
+      pooled_rv += rv_sum;
+    }
+    if (reblur) {
+      float* sp = bp.data();
+      float* sg = bg.data();
+      for (size_t i = 0; i < n; ++i) {
+        sp[i] += power[pk[i]];
+        sg[i] += power[gk[i]];
+      }
     }
   }
-  const float inverse = 1.0f / f, exponent = 1.0f / 2.2f;
-  double sum = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (bp[i] == bg[i]) continue;  // equal sums re-blur to equal values
-    const double d = double(std::pow(bp[i] * inverse, exponent)) - std::pow(bg[i] * inverse, exponent);
-    sum += d * d;
+  PsnrFamily out;
+  const double scale = 255.0 * 255.0 * f * double(n);
+  if (pw) {
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += std::min(forward[i], reverse[i]);
+    out.pwpsnr = PsnrOfMse(double(sum) / scale);
   }
-  return PsnrOfMse(sum / n);
+  if (pooled) out.pooled = PsnrOfMse(double(std::min(pooled_fw, pooled_rv)) / scale);
+  if (reblur) {
+    const float inverse = 1.0f / f, exponent = 1.0f / 2.2f;
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (bp[i] == bg[i]) continue;  // equal sums re-blur to equal values
+      const double d = double(std::pow(bp[i] * inverse, exponent)) - std::pow(bg[i] * inverse, exponent);
+      sum += d * d;
+    }
+    out.reblur = PsnrOfMse(sum / n);
+  }
+  return out;
+}
+
+}  // namespace
+
+double Pwpsnr(const ClipView& p, const ClipView& g) { return ComputePsnrFamily(p, g, true, false, false).pwpsnr; }
+double PooledPsnr(const ClipView& p, const ClipView& g) { return ComputePsnrFamily(p, g, false, true, false).pooled; }
+double ReblurPsnrAgainstTruth(const ClipView& p, const ClipView& g) {
+  return ComputePsnrFamily(p, g, false, false, true).reblur;
 }
 
 double EpeDis(const ClipView& p, const ClipView& g) {
@@ -138,8 +154,9 @@ double EpeDis(const ClipView& p, const ClipView& g) {
     const cv::Vec2f* b = bw.ptr<cv::Vec2f>(r);
     const cv::Vec2f* t = gt.ptr<cv::Vec2f>(r);
     for (int c = 0; c < gt.cols; ++c) {
-      const double e_fw = std::hypot(double(a[c][0]) - t[c][0], double(a[c][1]) - t[c][1]);
-      const double e_bw = std::hypot(double(b[c][0]) - t[c][0], double(b[c][1]) - t[c][1]);
+      const double ax = double(a[c][0]) - t[c][0], ay = double(a[c][1]) - t[c][1];
+      const double bx = double(b[c][0]) - t[c][0], by = double(b[c][1]) - t[c][1];
+      const double e_fw = std::sqrt(ax * ax + ay * ay), e_bw = std::sqrt(bx * bx + by * by);
       sum += std::min(e_fw, e_bw);
     }
   }
@@ -276,9 +293,10 @@ ClipScores ScoreClip(const ClipView& p, const ClipView& g, int patch) {
   ClipScores s;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const bool clip = p.frames > 1;
-  s.pwpsnr = clip ? Pwpsnr(p, g) : nan;
-  s.psnr_pooled = clip ? PooledPsnr(p, g) : nan;
-  s.reblur_psnr_gt = clip ? ReblurPsnrAgainstTruth(p, g) : nan;
+  const PsnrFamily family = clip ? ComputePsnrFamily(p, g, true, true, true) : PsnrFamily{nan, nan, nan};
+  s.pwpsnr = family.pwpsnr;
+  s.psnr_pooled = family.pooled;
+  s.reblur_psnr_gt = family.reblur;
   s.epe_dis = clip && g.height >= 8 && g.width >= 8 ? EpeDis(p, g) : nan;
   s.patch_ssim = g.height >= patch && g.width >= patch ? PatchSsim(p, g, patch) : nan;
   return s;
