@@ -34,16 +34,14 @@ namespace {
 
 constexpr int64_t kBatch = 64;             // samples per LMDB transaction and progress record
 constexpr const char* kMarker = "export.json";
-constexpr int kPngLevel = 1;               // BasicSR's create_lmdb.py default compress_level
-
-std::string EncodePng(const uint8_t* rgb, int height, int width, int x0 = 0, int y0 = 0, int w = 0,
+std::string EncodePng(const uint8_t* rgb, int height, int width, int level, int x0 = 0, int y0 = 0, int w = 0,
                       int h = 0, const std::string& where = "") {
   cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t*>(rgb));
   if (w > 0) image = image(cv::Rect(x0, y0, w, h));
   cv::Mat bgr;
   cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
   std::vector<uchar> png;
-  if (!cv::imencode(".png", bgr, png, {cv::IMWRITE_PNG_COMPRESSION, kPngLevel})) {
+  if (!cv::imencode(".png", bgr, png, {cv::IMWRITE_PNG_COMPRESSION, level})) {
     throw IoError(Msg() << where << ": cannot encode PNG");
   }
   return std::string(png.begin(), png.end());
@@ -234,8 +232,8 @@ Json RunRecord(const ExportOptions& o, const DatasetReader& reader) {
   if (o.format == "basicsr-lmdb") {
     j["crop"] = o.crop;
     j["crop_step"] = o.crop_step;
-    j["png_compression"] = kPngLevel;
   }
+  j["png_compression"] = o.png_compression;
   if (o.format == "webdataset") j["shard_size"] = o.shard_size;
   return j;
 }
@@ -274,6 +272,9 @@ ExportSummary ExportDataset(const ExportOptions& o) {
                      "extract_subimages.py cuts them); folder and webdataset loaders crop on the fly");
   }
   if (o.crop < 0 || o.crop_step < 0) throw InputError("--crop and --crop-step must be positive");
+  if (o.png_compression < 0 || o.png_compression > 9) {
+    throw InputError(Msg() << "--png-compression must be 0 to 9 (zlib's levels), got " << o.png_compression);
+  }
   if (o.shard_size < 0) {
     throw InputError(Msg() << "--shard-size must be positive (or 0: automatic), got " << o.shard_size);
   }
@@ -399,7 +400,7 @@ ExportSummary ExportDataset(const ExportOptions& o) {
     const std::string key = ExportKey(s.id);
     const std::string where = o.dataset.string() + " sample " + std::to_string(s.index) + " (" + s.id + ")";
     auto png = [&](const uint8_t* rgb, int x = 0, int y = 0, int side = 0) {
-      return EncodePng(rgb, H, W, x, y, side, side, where);
+      return EncodePng(rgb, H, W, o.png_compression, x, y, side, side, where);
     };
     if (o.format == "basicsr-lmdb") {
       std::vector<std::pair<int, int>> origins{{0, 0}};
@@ -477,7 +478,7 @@ ExportSummary ExportDataset(const ExportOptions& o) {
         const std::vector<std::string> ids = reader.SampleIds();
         const int side_h = opt.crop > 0 ? opt.crop : H, side_w = opt.crop > 0 ? opt.crop : W;
         const std::string shape = "(" + std::to_string(side_h) + "," + std::to_string(side_w) + ",3) " +
-                                  std::to_string(kPngLevel);
+                                  std::to_string(o.png_compression);
         const size_t subs = opt.crop > 0 ? CropStarts(H, opt.crop, opt.crop_step).size() *
                                                CropStarts(W, opt.crop, opt.crop_step).size()
                                          : 1;

@@ -606,6 +606,9 @@ int ShardsMain(int argc, char** argv) {
       ("shard-size", po::value(&ex.shard_size)->default_value(0),
        "export webdataset: samples per tar file; 0 = at most 1000 and at least 8 tars, so that a "
        "DataLoader with up to 8 workers has a tar for each")
+      ("png-compression", po::value(&ex.png_compression)->default_value(1),
+       "export: zlib level of the PNGs, 0 (fastest, largest) to 9 (smallest); 1 is BasicSR's "
+       "create_lmdb.py default")
       ("overwrite", po::bool_switch(&ex.overwrite), "export: replace a non-empty --out")
       ("quiet,q", po::bool_switch(&quiet), "export: no progress")
       ("help,h", "this help");

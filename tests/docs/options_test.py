@@ -40,7 +40,7 @@ PAGES = {
     'docs/train.md': train + synth,
     'docs/bench.md': bench,
     'docs/cluster.md': train + synth,
-    'docs/results.md': train + synth + scripts,
+    'docs/results.md': train + synth + bench + scripts,
     'docs/shards.md': train + synth + bench,
     'docs/python.md': '',
     'docs/export.md': synth,

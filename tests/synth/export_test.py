@@ -352,12 +352,28 @@ class Export(unittest.TestCase):
         for args, message in ((('--format', 'tfrecord'), '--format must be'),
                               (('--format', 'gopro', '--crop', 16), '--crop and --crop-step are for'),
                               (('--format', 'basicsr-lmdb', '--crop', 400), 'larger than the dataset'),
-                              (('--format', 'webdataset', '--shard-size', -1), '--shard-size must be positive')):
+                              (('--format', 'webdataset', '--shard-size', -1), '--shard-size must be positive'),
+                              (('--format', 'gopro', '--png-compression', 10), '--png-compression must be 0 to 9')):
             out = self.out('bad_options')
             r = run('shards', 'export', self.rot, *args, '--out', out, check=False)
             self.assertEqual(r.returncode, 1, (args, r.stderr))
             self.assertIn(message, r.stderr)
             self.assertFalse(os.path.exists(out))
+
+    def test_png_compression_level_is_the_users_and_recorded(self):
+        # Level 0 stores the pixels uncompressed (larger files), level 9 compresses most; the
+        # pixels are the same, and export.json records the level (a resumed export keeps it).
+        sizes = {}
+        for level in (0, 9):
+            out = self.out(f'level{level}')
+            run('shards', 'export', self.rot, '--format', 'gopro', '--png-compression', level, '--out', out)
+            self.assertEqual(json.load(open(os.path.join(out, 'export.json')))['png_compression'], level)
+            sizes[level] = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs
+                               if f.endswith('.png'))
+            first = key(self.rot_samples[0]['sample_id'])
+            np.testing.assert_array_equal(png(open(os.path.join(out, 'blur', first + '.png'), 'rb').read()),
+                                          self.rot_samples[0]['blurred'])
+        self.assertGreater(sizes[0], sizes[9])
 
     def test_python_function(self):
         out = self.out('py_lmdb')

@@ -34,6 +34,7 @@ struct ExportOptions {
   int crop = 0;                   // basicsr-lmdb: sub-image size, 0 = whole images
   int crop_step = 0;              // basicsr-lmdb: stride between sub-images (default crop / 2)
   int shard_size = 0;             // webdataset: samples per tar file; 0 = automatic (at least 8 tars)
+  int png_compression = 1;        // zlib level of every PNG (BasicSR's create_lmdb.py default: 1)
   bool overwrite = false;         // replace a non-empty OUT
   bool progress = true;
 };
