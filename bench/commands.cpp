@@ -147,21 +147,10 @@ MatrixCommandResult RunMatrix(const MatrixCommandOptions& options) {
       row.insert(row.end(), {FormatNumber(s.psnr_middle, 2), FormatNumber(s.ssim_middle, 4),
                              FormatNumber(s.psnr_others, 2), FormatNumber(s.ssim_others, 4),
                              FormatNumber(s.pwpsnr, 2), FormatNumber(s.epe_dis, 3)});
-      const int mid = runs[k].spec.frames / 2;
-      const std::string middle = PositionName(mid, runs[k].spec.frames);
       auto& ci = cell_ci[key];
-      const std::pair<const char*, int> named[] = {{"psnr_middle", 2}, {"ssim_middle", 4},
-                                                   {"psnr_others", 2}, {"ssim_others", 4},
-                                                   {"pwpsnr", 2},      {"epe_dis", 3}};
-      for (const auto& [name, decimals] : named) {
-        std::string n = name;
-        if (n == "psnr_middle") n = "psnr_" + middle;
-        if (n == "ssim_middle") n = "ssim_" + middle;
-        auto it = s.ci.find(n);
-        ci.push_back(it == s.ci.end() || std::isnan(it->second.lo)
-                         ? std::pair<std::string, std::string>{}
-                         : std::pair{FormatNumber(it->second.lo, decimals),
-                                     FormatNumber(it->second.hi, decimals)});
+      for (const auto& [name, decimals] : {std::pair{"psnr_middle", 2}, {"ssim_middle", 4}, {"psnr_others", 2},
+                                           {"ssim_others", 4}, {"pwpsnr", 2}, {"epe_dis", 3}}) {
+        ci.push_back(IntervalCells(s, name, decimals));
       }
     }
     const auto notes = ScoringNotes(score, test + " (" + gt.string() + ")");

@@ -71,16 +71,12 @@ std::vector<std::string> ScoringNotes(const ScoreOptions& options, const std::st
   return notes;
 }
 
-namespace {
-
-std::pair<std::string, std::string> FormatInterval(const MethodSummary& m, const std::string& name,
-                                                   int decimals) {
+std::pair<std::string, std::string> IntervalCells(const MethodSummary& m, const std::string& name,
+                                                  int decimals) {
   auto it = m.ci.find(name);
   if (it == m.ci.end() || std::isnan(it->second.lo)) return {"", ""};
   return {FormatNumber(it->second.lo, decimals), FormatNumber(it->second.hi, decimals)};
 }
-
-}  // namespace
 
 Table PositionTable(const std::vector<MethodSummary>& methods, const std::string& title,
                     const std::vector<std::string>& notes, int frames) {
@@ -112,7 +108,7 @@ Table PositionTable(const std::vector<MethodSummary>& methods, const std::string
     std::vector<std::pair<std::string, std::string>> ci = {{}, {}};
     auto add = [&](double value, int decimals, const std::string& name) {
       row.push_back(FormatNumber(value, decimals));
-      ci.push_back(FormatInterval(m, name, decimals));
+      ci.push_back(IntervalCells(m, name, decimals));
     };
     for (const auto& p : m.positions) {
       add(p.psnr, 2, "psnr_" + p.name);

@@ -39,10 +39,16 @@ const std::vector<float>& SrgbToLinear() {
   return table;
 }
 
+// The mean of the values that are not NaN (NaN when none is).
 double MeanOf(const std::vector<double>& v) {
   double sum = 0;
-  for (double x : v) sum += x;
-  return v.empty() ? NAN : sum / v.size();
+  int64_t count = 0;
+  for (double x : v) {
+    if (std::isnan(x)) continue;
+    sum += x;
+    ++count;
+  }
+  return count ? sum / count : NAN;
 }
 
 }  // namespace
@@ -262,20 +268,6 @@ std::vector<ClipMetric> PerClipMetrics(const ScoreRun& run) {
   return out;
 }
 
-namespace {
-
-double MeanSkippingNan(const std::vector<double>& v) {
-  double sum = 0;
-  int64_t count = 0;
-  for (double x : v) {
-    if (std::isnan(x)) continue;
-    sum += x;
-    ++count;
-  }
-  return count ? sum / count : NAN;
-}
-
-}  // namespace
 
 MethodSummary Summarize(const ScoreRun& run) {
   MethodSummary m;
@@ -309,7 +301,7 @@ MethodSummary Summarize(const ScoreRun& run) {
   const Bootstrap bootstrap(m.samples);
   for (const ClipMetric& c : PerClipMetrics(run)) {
     m.ci[c.name] = bootstrap.MeanInterval(c.values);
-    const double mean = MeanSkippingNan(c.values);
+    const double mean = MeanOf(c.values);
     if (c.name == "psnr_p") m.psnr_p = mean;
     if (c.name == "pwpsnr") m.pwpsnr = mean;
     if (c.name == "psnr_pooled") m.psnr_pooled = mean;
@@ -406,9 +398,9 @@ std::vector<PairedDifference> ComparePaired(const ScoreRun& a, const ScoreRun& b
       wins += better ? 1.0 : (y == x ? 0.5 : 0.0);
     }
     if (d.clips == 0) continue;  // not defined on this test set (e.g. EPE for F = 1)
-    d.mean_a = MeanSkippingNan(va);
-    d.mean_b = MeanSkippingNan(vb);
-    d.difference = MeanSkippingNan(diff);
+    d.mean_a = MeanOf(va);
+    d.mean_b = MeanOf(vb);
+    d.difference = MeanOf(diff);
     d.ci = bootstrap.MeanInterval(diff);
     d.b_wins = wins / d.clips;
     out.push_back(d);

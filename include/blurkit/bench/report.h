@@ -16,6 +16,10 @@ namespace blurkit::bench {
 Table PositionTable(const std::vector<MethodSummary>& methods, const std::string& title,
                     const std::vector<std::string>& notes, int frames);
 Table PerSampleTable(const ScoreRun& run);
+// The interval of a summary's mean (by PerClipMetrics name) as table cells {lo, hi}; {"", ""}
+// where there is none.
+std::pair<std::string, std::string> IntervalCells(const MethodSummary& m, const std::string& name,
+                                                  int decimals);
 
 // Bins over [lo, hi] shared by all runs (the ground truth's range).
 Table BlurSizeTable(const std::vector<ScoreRun>& runs, int bins, double lo, double hi,
