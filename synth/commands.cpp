@@ -17,7 +17,7 @@
 namespace blurkit::synth {
 namespace fs = std::filesystem;
 
-PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
+PanoramaDatasetOptions ResolvePanorama(PanoramaCommandOptions options) {
   if (!options.inputs.empty() && !options.manifest.empty()) {
     throw InputError("give either --input or --manifest, not both");
   }
@@ -40,10 +40,17 @@ PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
       throw InputError(options.dataset.photos ? "no photos given: use --input or --manifest"
                                               : "no panoramas given: use --input or --manifest");
     }
-    for (const auto& input : options.inputs) CheckOutputOutside(options.run.out, input);
+    if (!options.run.out.empty()) {
+      for (const auto& input : options.inputs) CheckOutputOutside(options.run.out, input);
+    }
     options.dataset.sources = PanoramaSourcesFromPaths(options.inputs, options.dataset.photos);
   }
   options.dataset.Check();
+  return options.dataset;
+}
+
+PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options) {
+  options.dataset = ResolvePanorama(options);
   options.run.num_samples = options.dataset.samples;
   options.run.Check();
   PanoramaSampleMaker maker(options.dataset);
@@ -96,12 +103,10 @@ std::string Seconds(double s) {
 
 }  // namespace
 
-VideoCommandSummary RunVideo(VideoCommandOptions options) {
+VideoDatasetOptions ResolveVideo(VideoCommandOptions options) {
   if (!options.inputs.empty() && !options.manifest.empty()) {
     throw InputError("give either --input or --manifest, not both");
   }
-  VideoCommandSummary summary;
-  const auto scan_start = std::chrono::steady_clock::now();
   auto& clips = options.dataset.clips;
   if (!options.manifest.empty()) {
     const Manifest manifest = Manifest::Load(options.manifest);
@@ -129,9 +134,19 @@ VideoCommandSummary RunVideo(VideoCommandOptions options) {
     options.dataset.manifest_sha256 = manifest.sha256;
   } else {
     if (options.inputs.empty()) throw InputError("no video given: use --input or --manifest");
-    for (const auto& input : options.inputs) CheckOutputOutside(options.run.out, input);
+    if (!options.run.out.empty()) {
+      for (const auto& input : options.inputs) CheckOutputOutside(options.run.out, input);
+    }
     clips = ClipsFromPaths(options.inputs);
   }
+  return options.dataset;
+}
+
+VideoCommandSummary RunVideo(VideoCommandOptions options) {
+  VideoCommandSummary summary;
+  const auto scan_start = std::chrono::steady_clock::now();
+  options.dataset = ResolveVideo(options);
+  const auto& clips = options.dataset.clips;
   summary.scan_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_start).count();
   const int threads = options.run.threads > 0 ? options.run.threads : tbb::info::default_concurrency();

@@ -164,14 +164,14 @@ PanoramaSampleMaker::Loaded PanoramaSampleMaker::Get(size_t source) {
   return cache_.Get(source, [&] { return Load(source); });
 }
 
-Sample PanoramaSampleMaker::Make(int64_t index) {
+Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
   const size_t num_sources = options_.sources.size();
   const size_t source = static_cast<size_t>(
       (static_cast<unsigned __int128>(index) * num_sources) / static_cast<uint64_t>(options_.samples));
   const PanoramaSource& src = options_.sources[std::min(source, num_sources - 1)];
   const Loaded loaded = Get(std::min(source, num_sources - 1));
 
-  RandomStream geometry(options_.seed, RandomPurpose::kSampleGeometry, index);
+  RandomStream geometry(seed, RandomPurpose::kSampleGeometry, index);
   RotationPath path;
   RotationRender render;
   int64_t redraws = 0;
@@ -216,7 +216,7 @@ Sample PanoramaSampleMaker::Make(int64_t index) {
 
   const int f = options_.render.frames;
   const double scale = ExposureScale(options_.exposure, hdr, render.sharp[f / 2], geometry);
-  RandomStream noise(options_.seed, RandomPurpose::kSampleNoise, index);
+  RandomStream noise(seed, RandomPurpose::kSampleNoise, index);
   cv::Mat blurred = render.blurred * scale;
   AddSensorNoise(blurred, options_.exposure, noise);
 

@@ -210,7 +210,7 @@ std::shared_ptr<const VideoWindow> VideoSampleMaker::Window(size_t clip, int64_t
                     [&] { return std::make_shared<const VideoWindow>(LoadWindow(clip, w)); });
 }
 
-Sample VideoSampleMaker::Make(int64_t index) {
+Sample VideoSampleMaker::Make(int64_t index, uint64_t seed) {
   BLURKIT_CHECK(index >= 0 && index < total_samples_) << index;
   const size_t c = static_cast<size_t>(
       std::upper_bound(first_sample_.begin(), first_sample_.end(), index) - first_sample_.begin() - 1);
@@ -218,7 +218,7 @@ Sample VideoSampleMaker::Make(int64_t index) {
   const int64_t w = local / options_.crops_per_window;
   const Clip& clip = options_.clips[c];
 
-  RandomStream geometry(options_.seed, RandomPurpose::kSampleGeometry, index);
+  RandomStream geometry(seed, RandomPurpose::kSampleGeometry, index);
   cv::Rect crop(0, 0, clip.width, clip.height);
   if (options_.crop_width > 0) {
     crop.width = options_.crop_width;
@@ -227,7 +227,7 @@ Sample VideoSampleMaker::Make(int64_t index) {
     crop.y = static_cast<int>(geometry.UniformInt(clip.height - crop.height + 1));
   }
   const std::shared_ptr<const VideoWindow> window = Window(c, w);
-  Sample sample = MakeFromWindow(index, c, *window, crop, geometry);
+  Sample sample = MakeFromWindow(index, c, *window, crop, geometry, seed);
   std::lock_guard<std::mutex> lock(mutex_);
   stats_.samples++;
   stats_.sum_magnitude += sample.blur_magnitude;
@@ -236,7 +236,8 @@ Sample VideoSampleMaker::Make(int64_t index) {
 }
 
 Sample VideoSampleMaker::MakeFromWindow(int64_t index, size_t c, const VideoWindow& window,
-                                        const cv::Rect& crop, RandomStream& geometry) const {
+                                        const cv::Rect& crop, RandomStream& geometry,
+                                        uint64_t seed) const {
   const Clip& clip = options_.clips[c];
   const int n = options_.WindowOf(clip), f = options_.frames;
   BLURKIT_CHECK(static_cast<int>(window.frames.size()) == n);
@@ -260,7 +261,7 @@ Sample VideoSampleMaker::MakeFromWindow(int64_t index, size_t c, const VideoWind
   }
   const double scale = ExposureScale(options_.exposure, /*hdr_source=*/false, cv::Mat(), geometry);
   if (scale != 1.0) linear *= scale;
-  RandomStream noise(options_.seed, RandomPurpose::kSampleNoise, index);
+  RandomStream noise(seed, RandomPurpose::kSampleNoise, index);
   AddSensorNoise(linear, options_.exposure, noise);
 
   Sample sample;

@@ -139,7 +139,8 @@ TEST_F(VideoDatasetTest, AveragingEqualsADirectComputationInEveryResponseMode) {
     o.response = mode == "table" ? (dir_ / "crf.txt").string() : mode;
     VideoSampleMaker maker(o);
     RandomStream geometry(0, RandomPurpose::kSampleGeometry, 0);
-    const Sample s = maker.MakeFromWindow(0, 0, window, cv::Rect(0, 0, kW, kH), geometry);
+    const Sample s = maker.MakeFromWindow(0, 0, window, cv::Rect(0, 0, kW, kH), geometry,
+                                          maker.options().seed);
     int mismatches = 0, integer_mismatches = 0;
     for (int y = 0; y < kH; ++y) {
       for (int x = 0; x < kW; ++x) {

@@ -32,6 +32,9 @@ struct PanoramaCommandSummary {
 
 // `blurkit-synth panorama`, and `blurkit-synth photos` when options.dataset.photos is set.
 PanoramaCommandSummary RunPanorama(PanoramaCommandOptions options);
+// What RunPanorama renders from: the sources (from --input or the manifest, checked against its
+// sha256) filled in and the options checked. Writes nothing (options.run.out may be empty).
+PanoramaDatasetOptions ResolvePanorama(PanoramaCommandOptions options);
 std::string FormatSummary(const PanoramaCommandSummary& summary);
 
 struct VideoCommandOptions {
@@ -55,6 +58,8 @@ struct VideoCommandSummary {
 // `blurkit-synth video`. On bad input found while writing, an output folder this run created is
 // removed, so nothing partial is left behind; a folder that held an earlier run keeps it.
 VideoCommandSummary RunVideo(VideoCommandOptions options);
+// The clips RunVideo reads (listed and, from a manifest, checked), unchecked options otherwise.
+VideoDatasetOptions ResolveVideo(VideoCommandOptions options);
 std::string FormatSummary(const VideoCommandSummary& summary);
 
 struct PairsCommandOptions {

@@ -62,7 +62,10 @@ struct PanoramaDatasetOptions {
 class PanoramaSampleMaker {
  public:
   explicit PanoramaSampleMaker(PanoramaDatasetOptions options);
-  Sample Make(int64_t index);
+  Sample Make(int64_t index) { return Make(index, options_.seed); }
+  // Sample `index` of the dataset made with `seed` instead of the options' (all else equal):
+  // fresh samples per epoch without reloading the sources (blurkit.synth's epoch seeds).
+  Sample Make(int64_t index, uint64_t seed);
 
   // Statistics of the samples made so far.
   struct Stats {

@@ -93,12 +93,15 @@ class VideoSampleMaker {
  public:
   explicit VideoSampleMaker(VideoDatasetOptions options);
   int64_t num_samples() const { return total_samples_; }
-  Sample Make(int64_t index);
+  Sample Make(int64_t index) { return Make(index, options_.seed); }
+  // Sample `index` of the dataset made with `seed` instead of the options' (all else equal):
+  // fresh samples per epoch without reloading the sources (blurkit.synth's epoch seeds).
+  Sample Make(int64_t index, uint64_t seed);
   // Window w of clip c, decoded (and interpolated).
   VideoWindow LoadWindow(size_t clip, int64_t window);
   // The sample of `index` made from a given window and crop rectangle (no decoding).
   Sample MakeFromWindow(int64_t index, size_t clip, const VideoWindow& window, const cv::Rect& crop,
-                        RandomStream& geometry) const;
+                        RandomStream& geometry, uint64_t seed) const;
 
   struct Stats {
     int64_t samples = 0;
