@@ -25,7 +25,8 @@ done
 # test and benchmark frameworks, jq for the scripts, and Python's h5py/OpenCV for the tests that
 # check what Python users see (scikit-image: the reference the SSIM is checked against; PyTorch,
 # pip, venv and setuptools: the python/blurkit package's DataLoader tests and its offline install;
-# lmdb: reading exported LMDB datasets as BasicSR does).
+# lmdb: reading exported LMDB datasets as BasicSR does; pybind11 and python3-dev: blurkit.synth's
+# compiled renderer).
 packages=(
   build-essential cmake pkg-config git ca-certificates jq
   libhdf5-dev nlohmann-json3-dev libssl-dev liblmdb-dev
@@ -33,7 +34,7 @@ packages=(
   libtorch-dev libgloo-dev
   libgtest-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-opencv python3-skimage
-  python3-torch python3-pip python3-venv python3-setuptools python3-lmdb
+  python3-torch python3-pip python3-venv python3-setuptools python3-lmdb python3-dev pybind11-dev
 )
 missing=()
 for p in "${packages[@]}"; do
