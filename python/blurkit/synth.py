@@ -144,6 +144,11 @@ class _Synth:
     def __len__(self):
         return len(self._renderer.native())
 
+    def _planar(self, index, seed, frames, as_uint8=False):
+        """sample() with ``blurred`` (3, H, W) and ``sharp`` (len(frames), 3, H, W), float32 in [0, 1]
+        or uint8, the frames in the order of `frames`, converted without the GIL (for the Datasets)."""
+        return self._renderer.native().sample(int(index), int(seed), list(frames), bool(as_uint8))
+
     def sample(self, index, seed=None):
         """Sample `index` (0 <= index < len), made with `seed` (default: the options' seed).
 
@@ -207,12 +212,15 @@ class _EpochDataset(_DatasetBase):
     run (``persistent_workers=True``), under fork and spawn alike. Each worker process builds its
     own renderer on first use and keeps its decoded sources (an LRU of ``cache_panoramas``)."""
 
-    def __init__(self, synth, length, epoch_seeds, keep_frames, time_reversal):
+    def __init__(self, synth, length, epoch_seeds, keep_frames, time_reversal, dtype):
         self.synth = synth
         self.length = len(synth) if length is None else int(length)
         if not 0 < self.length <= len(synth):
             raise ValueError(f'length {self.length} outside 1..{len(synth)}')
         self.epoch_seeds, self.time_reversal = bool(epoch_seeds), bool(time_reversal)
+        if dtype not in ('float32', 'uint8'):
+            raise ValueError(f"dtype must be 'float32' or 'uint8', got {dtype!r}")
+        self.dtype = dtype
         self.keep_frames = None if keep_frames is None else [int(j) for j in keep_frames]
         if self.keep_frames is not None and not all(0 <= j < synth.num_frames for j in self.keep_frames):
             raise ValueError(f'keep_frames {self.keep_frames} outside 0..{synth.num_frames - 1}')
@@ -246,16 +254,14 @@ class _EpochDataset(_DatasetBase):
             raise IndexError(f'sample {i} outside 0..{self.length - 1}')
         epoch = self.epoch
         seed = epoch_seed(self.synth.seed, epoch) if self.epoch_seeds else self.synth.seed
-        s = self.synth.sample(i, seed)
-        sharp = s['sharp'] if self.keep_frames is None else s['sharp'][self.keep_frames]
+        frames = list(range(self.synth.num_frames)) if self.keep_frames is None else self.keep_frames
         reverse = False
         if self.time_reversal:
             reverse = bool(np.random.default_rng([seed, i]).integers(2))
             if reverse:
-                sharp = sharp[::-1]
-        blurred = np.ascontiguousarray(s['blurred'].transpose(2, 0, 1), dtype=np.float32) / 255
-        sharp = np.ascontiguousarray(sharp.transpose(0, 3, 1, 2), dtype=np.float32) / 255
-        out = {'blurred': blurred, 'sharp': sharp, 'sample_id': s['sample_id'],
+                frames = frames[::-1]
+        s = self.synth._planar(i, seed, frames, self.dtype == 'uint8')
+        out = {'blurred': s['blurred'], 'sharp': s['sharp'], 'sample_id': s['sample_id'],
                'blur_magnitude': s['blur_magnitude'], 'index': i, 'epoch': epoch, 'reversed': reverse}
         if 'orientation' in s:
             out['orientation'] = s['orientation'][::-1].copy() if reverse else s['orientation']
@@ -269,7 +275,7 @@ class RotationDataset(_EpochDataset):
     starts and noise, reproducibly (epoch e = ``--seed epoch_seed(seed, e)``).
 
     Items are :class:`blurkit.ShardDataset`'s: ``blurred`` (3, H, W) and ``sharp`` (F', 3, H, W)
-    float32 in [0, 1] (torch tensors, numpy without torch), ``sample_id``, ``blur_magnitude``,
+    float32 in [0, 1] (or uint8: ``dtype``; torch tensors, numpy without torch), ``sample_id``, ``blur_magnitude``,
     ``index``, ``epoch``, ``reversed`` and ``orientation`` (F, 4).
 
     Parameters
@@ -282,19 +288,25 @@ class RotationDataset(_EpochDataset):
         Which of the F frames (``frames``, the CLI's) to return, in time order (e.g. ``(0, F // 2, F - 1)``).
     time_reversal : bool
         Reverse the frames with probability 1/2 (a blurred image is the same played backwards).
+    dtype : 'float32' or 'uint8'
+        float32 in [0, 1] (default), or the bytes, (3, H, W) alike: a quarter of the data through the
+        DataLoader's shared memory, for converting on the GPU (``x.float() / 255`` gives the float32
+        items exactly). See docs/python.md for what each costs.
     **options
         :class:`Rotation`'s.
     """
 
-    def __init__(self, length=None, epoch_seeds=True, keep_frames=None, time_reversal=False, **options):
+    def __init__(self, length=None, epoch_seeds=True, keep_frames=None, time_reversal=False, dtype='float32',
+                 **options):
         if length is not None and options.get('samples') is None:
             options['samples'] = length
-        super().__init__(Rotation(**options), length, epoch_seeds, keep_frames, time_reversal)
+        super().__init__(Rotation(**options), length, epoch_seeds, keep_frames, time_reversal, dtype)
 
 
 class VideoDataset(_EpochDataset):
     """:class:`Video` as a PyTorch ``Dataset``: each epoch draws new crops and noise (the windows
     are the clips'). Items and parameters as :class:`RotationDataset`'s, without ``orientation``."""
 
-    def __init__(self, length=None, epoch_seeds=True, keep_frames=None, time_reversal=False, **options):
-        super().__init__(Video(**options), length, epoch_seeds, keep_frames, time_reversal)
+    def __init__(self, length=None, epoch_seeds=True, keep_frames=None, time_reversal=False, dtype='float32',
+                 **options):
+        super().__init__(Video(**options), length, epoch_seeds, keep_frames, time_reversal, dtype)

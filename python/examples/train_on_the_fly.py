@@ -95,7 +95,7 @@ def main():
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
 
-    per_epoch = max(args.batch, 64)
+    per_epoch = max(args.batch, 256)
     data = blurkit.synth.RotationDataset(manifest=args.manifest, split='train', length=per_epoch, size=args.size,
                                          frames=args.frames, seed=args.seed)
     loader = DataLoader(data, batch_size=args.batch, shuffle=True, drop_last=True, num_workers=args.workers,
@@ -121,7 +121,7 @@ def main():
     test = os.path.join(args.out, 'test')
     subprocess.run([find_tool('blurkit-synth'), 'panorama', '--manifest', args.manifest, '--split', 'test',
                     '--samples', str(args.test_samples), '--size', str(args.size), '--frames', str(args.frames),
-                    '--seed', str(args.seed + 1), '--out', test, '--quiet'], check=True)
+                    '--seed', str(args.seed + 1), '--out', test, '--quiet'], check=True, stdout=subprocess.DEVNULL)
     model.eval()
     ids, frames = [], []
     with torch.no_grad():

@@ -10,6 +10,7 @@
 #include <pybind11/stl.h>
 #include <tbb/global_control.h>
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,12 +95,37 @@ class Renderer {
   int64_t size() const { return size_; }
   const DatasetSpec& spec() const { return spec_; }
 
-  py::dict Sample(int64_t index, std::optional<uint64_t> seed) {
+  // planar: the frames to return (indices into the F frames, in the order wanted) as (3, H, W) and
+  // (F', 3, H, W): float32 in [0, 1] (v / 255 in float32, as blurkit.ShardDataset computes) or,
+  // with as_uint8, the bytes; converted here without the GIL. None: uint8 (H, W, 3) and
+  // (F, H, W, 3) as stored in shards.
+  py::dict Sample(int64_t index, std::optional<uint64_t> seed,
+                  std::optional<std::vector<int>> planar, bool as_uint8) {
     if (!panorama_ && !video_) throw py::value_error("this renderer was abandoned (built in another process)");
     if (index < 0 || index >= size_) {
       throw py::index_error("sample " + std::to_string(index) + " outside 0.." + std::to_string(size_ - 1));
     }
     const uint64_t s = seed ? *seed : spec_.seed;
+    const py::ssize_t h = spec_.height, w = spec_.width, f = spec_.frames;
+    if (planar) {
+      for (int j : *planar) {
+        if (j < 0 || j >= f) throw py::index_error("frame " + std::to_string(j) + " outside 0.." + std::to_string(f - 1));
+      }
+    }
+    // The image arrays are allocated with the GIL and filled without it.
+    py::array out_blurred, out_sharp;
+    if (planar && !as_uint8) {
+      out_blurred = py::array_t<float>({py::ssize_t(3), h, w});
+      out_sharp = py::array_t<float>({py::ssize_t(planar->size()), py::ssize_t(3), h, w});
+    } else if (planar) {
+      out_blurred = py::array_t<uint8_t>({py::ssize_t(3), h, w});
+      out_sharp = py::array_t<uint8_t>({py::ssize_t(planar->size()), py::ssize_t(3), h, w});
+    } else {
+      out_blurred = py::array_t<uint8_t>({h, w, py::ssize_t(3)});
+      out_sharp = py::array_t<uint8_t>({f, h, w, py::ssize_t(3)});
+    }
+    void* blurred_data = out_blurred.mutable_data();
+    void* sharp_data = out_sharp.mutable_data();
     blurkit::Sample sample;
     {
       py::gil_scoped_release release;
@@ -111,11 +137,37 @@ class Renderer {
         py::gil_scoped_acquire acquire;
         Rethrow("blurkit-synth " + kind_ + ": ");
       }
+      const size_t plane = static_cast<size_t>(h) * w, image = plane * 3;
+      if (planar) {
+        // v / 255 in float32 for every byte value, so that each pixel is one table lookup.
+        static const std::array<float, 256> kScale = [] {
+          std::array<float, 256> t{};
+          for (int v = 0; v < 256; ++v) t[v] = static_cast<float>(v) / 255.0f;
+          return t;
+        }();
+        auto convert = [&](const uint8_t* in, void* out, size_t k) {
+          for (int c = 0; c < 3; ++c) {
+            if (as_uint8) {
+              uint8_t* o = static_cast<uint8_t*>(out) + k * image + c * plane;
+              for (size_t p = 0; p < plane; ++p) o[p] = in[p * 3 + c];
+            } else {
+              float* o = static_cast<float*>(out) + k * image + c * plane;
+              for (size_t p = 0; p < plane; ++p) o[p] = kScale[in[p * 3 + c]];
+            }
+          }
+        };
+        convert(sample.blurred.data(), blurred_data, 0);
+        for (size_t k = 0; k < planar->size(); ++k) {
+          convert(sample.sharp.data() + (*planar)[k] * image, sharp_data, k);
+        }
+      } else {
+        std::copy(sample.blurred.begin(), sample.blurred.end(), static_cast<uint8_t*>(blurred_data));
+        std::copy(sample.sharp.begin(), sample.sharp.end(), static_cast<uint8_t*>(sharp_data));
+      }
     }
-    const py::ssize_t h = spec_.height, w = spec_.width, f = spec_.frames;
     py::dict out;
-    out["blurred"] = Array(sample.blurred, {h, w, 3});
-    out["sharp"] = Array(sample.sharp, {f, h, w, 3});
+    out["blurred"] = out_blurred;
+    out["sharp"] = out_sharp;
     out["sample_id"] = sample.id;
     out["blur_magnitude"] = static_cast<double>(sample.blur_magnitude);
     out["index"] = index;
@@ -166,7 +218,8 @@ PYBIND11_MODULE(_synth, m) {
       .def("__len__", &Renderer::size)
       .def("abandon", &Renderer::Abandon,
            "Drop a renderer built before fork() without closing its decoders (their threads are the parent's).")
-      .def("sample", &Renderer::Sample, py::arg("index"), py::arg("seed") = py::none())
+      .def("sample", &Renderer::Sample, py::arg("index"), py::arg("seed") = py::none(),
+           py::arg("planar") = py::none(), py::arg("as_uint8") = false)
       .def_property_readonly("spec_json", [](const Renderer& r) { return r.spec().ToJson().dump(); })
       .def_property_readonly("height", [](const Renderer& r) { return r.spec().height; })
       .def_property_readonly("width", [](const Renderer& r) { return r.spec().width; })

@@ -160,6 +160,24 @@ class SynthTest(unittest.TestCase):
                             np.testing.assert_array_equal(sharp, expected[epoch][i][1])
         data.set_epoch(0)
 
+    def test_uint8_items_are_the_float_items_bytes_with_frames_kept_and_reversed_alike(self):
+        options = dict(sources=PANORAMAS, length=4, size=32, frames=5, seed=3, keep_frames=(0, 2, 4), time_reversal=True)
+        floats, bytes_ = synth.RotationDataset(**options), synth.RotationDataset(dtype='uint8', **options)
+        raw = synth.Rotation(sources=PANORAMAS, samples=4, size=32, frames=5, seed=3)
+        reversed_seen = set()
+        for i in range(4):
+            a, b = floats[i], bytes_[i]
+            self.assertEqual(b['sharp'].dtype, torch.uint8)
+            self.assertEqual(a['reversed'], b['reversed'])
+            reversed_seen.add(a['reversed'])
+            self.assertTrue(torch.equal(b['sharp'].float() / 255, a['sharp']))
+            self.assertTrue(torch.equal(b['blurred'].float() / 255, a['blurred']))
+            order = [4, 2, 0] if a['reversed'] else [0, 2, 4]
+            np.testing.assert_array_equal(b['sharp'].numpy(), raw.sample(i)['sharp'][order].transpose(0, 3, 1, 2))
+        self.assertEqual(reversed_seen, {False, True})
+        with self.assertRaises(ValueError):
+            synth.RotationDataset(sources=PANORAMAS, length=2, dtype='float16')
+
     def test_video_dataset_in_workers_equals_the_in_process_samples(self):
         data = synth.VideoDataset(sources=[VIDEO], window=5, frames=3, clip_range='0:0.1', crop=32, seed=1)
         expected = {i: data[i]['sharp'].numpy() for i in range(len(data))}
@@ -228,6 +246,18 @@ class SynthTest(unittest.TestCase):
         with self.assertRaises(ValueError) as e:
             next(iter(DataLoader(data, batch_size=2, num_workers=1)))
         self.assertIn('broken.exr', str(e.exception))
+
+    def test_the_guides_dataloader_block_runs_as_written(self):
+        guide = open(os.path.join(ROOT, 'docs', 'python.md'), encoding='utf-8').read()
+        section = guide[guide.index('## Fresh blur in the DataLoader'):]
+        code = section[section.index('```python\n') + 10:]
+        code = code[:code.index('```')]
+        for old, new in (('length=256, size=64', 'length=16, size=32'), ("'data_manifests/", repr(ROOT + '/data_manifests/')[:-1])):
+            self.assertIn(old, code)
+            code = code.replace(old, new)
+        run = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=self.work)
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assertIn('torch.Size([8, 3, 32, 32]) torch.Size([8, 3, 3, 32, 32]) 1', run.stdout)
 
     def test_the_example_trains_from_fresh_blur_and_scores_with_blurkit_bench(self):
         out = os.path.join(self.work, 'example')

@@ -8,15 +8,16 @@
 #   motion_step  training step against the reference layers; inference batch 8 against 1
 #   train        blurkit against PyTorch; shards against PNG
 #   python_loader  Python ShardDataset against a Dataset of PNGs  distributed  2 processes against 1
+#   python_synth   RotationDataset rendering in DataLoader workers against blurkit-synth on 1 thread
 #   export       shards export (LMDB, folders, tar) against reading the shards
 # Each benchmark's own table goes to OUT/NAME.log; the ratios to OUT/ratios.tsv and the screen.
 #
 # Usage: scripts/perf/run_all.sh [--only NAME,NAME] [--out DIR] [BUILD_DIR]
-#   (default: all, runs/perf, build; about 7 minutes on 2 cores; needs scripts/setup.sh and
+#   (default: all, runs/perf, build; about 8 minutes on 2 cores; needs scripts/setup.sh and
 #   scripts/fetch_samples.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-all=(synth video shards export bench score motion_step train python_loader distributed)
+all=(synth video shards export bench score motion_step train python_loader python_synth distributed)
 only=""
 out="$root/runs/perf"
 build="$root/build"

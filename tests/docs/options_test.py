@@ -28,6 +28,8 @@ scripts = ''.join(help_of('bash', os.path.join('scripts', s))
                             'perf/run_all.sh', 'capacity.sh'))
 scripts += subprocess.run(['/usr/bin/python3', os.path.join(ROOT, 'scripts', 'learning_curves.py'), '--help'],
                           capture_output=True, text=True).stdout
+example = subprocess.run(['/usr/bin/python3', os.path.join(ROOT, 'python', 'examples', 'train_on_the_fly.py'), '--help'],
+                         capture_output=True, text=True).stdout
 EXTERNAL = {
     'cluster.md': {'--nnodes', '--node', '--nproc', '--master', '--redirects', '--tee', '--no', '--ntasks'},
     'python.md': {'--no-build-isolation', '--no-deps', '--no-index', '--system-site-packages'},
@@ -42,7 +44,7 @@ PAGES = {
     'docs/cluster.md': train + synth,
     'docs/results.md': train + synth + bench + scripts,
     'docs/shards.md': train + synth + bench,
-    'docs/python.md': '',
+    'docs/python.md': synth + example,
     'docs/export.md': synth,
     'docs/data.md': scripts + synth,
     'docs/conventions.md': '',
