@@ -10,7 +10,7 @@
 //   (decode with OpenCV, crop, convert). Reported as samples/s; target: shards >= 10x PNG.
 // BM_Loader: the loader with its worker threads, samples/s as the model sees them.
 //
-// Usage: train_benchmark DATASET_DIR [--crop N] [--batch N] [Google Benchmark flags]
+// Usage: train_benchmark DATASET_DIR [--crop N] [--batch N] [--threads N] [Google Benchmark flags]
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
@@ -38,7 +38,7 @@ using namespace blurkit::train;
 
 std::shared_ptr<DatasetReader> g_reader;
 fs::path g_png_dir;
-int g_crop = 128, g_batch = 8;
+int g_crop = 128, g_batch = 8, g_threads = 0;  // --threads 0: every core
 
 // One training step, as the trainer does it (train/trainer.cpp), on a fixed batch.
 void TrainStep(benchmark::State& state, const std::string& kind, bool reference = false) {
@@ -211,14 +211,14 @@ int main(int argc, char** argv) {
   std::vector<char*> rest = {argv[0]};
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
-    if ((a == "--crop" || a == "--batch") && i + 1 < argc) {
-      (a == "--crop" ? g_crop : g_batch) = std::atoi(argv[++i]);
+    if ((a == "--crop" || a == "--batch" || a == "--threads") && i + 1 < argc) {
+      (a == "--crop" ? g_crop : a == "--batch" ? g_batch : g_threads) = std::atoi(argv[++i]);
     } else {
       rest.push_back(argv[i]);
     }
   }
   // Debian's LibTorch starts with one intra-op thread; use every core, as blurkit-train does.
-  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  torch::set_num_threads(g_threads > 0 ? g_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   cv::setNumThreads(1);
   try {
     g_reader = std::make_shared<DatasetReader>(dataset);
