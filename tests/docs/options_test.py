@@ -34,6 +34,7 @@ EXTERNAL = {
     'cluster.md': {'--nnodes', '--node', '--nproc', '--master', '--redirects', '--tee', '--no', '--ntasks'},
     'python.md': {'--no-build-isolation', '--no-deps', '--no-index', '--system-site-packages'},
     'shards.md': {'--copy'},  # build/core/shard_read_benchmark --copy DIR OUT unchecked
+    'train.md': {'--profile'},  # build/train/train_benchmark DIR --profile TRACE.json
 }
 PAGES = {
     'README.md': synth + train + bench,

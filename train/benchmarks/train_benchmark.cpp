@@ -10,8 +10,12 @@
 //   (decode with OpenCV, crop, convert). Reported as samples/s; target: shards >= 10x PNG.
 // BM_Loader: the loader with its worker threads, samples/s as the model sees them.
 //
-// Usage: train_benchmark DATASET_DIR [--crop N] [--batch N] [--threads N] [Google Benchmark flags]
+// Usage: train_benchmark DATASET_DIR [--crop N] [--batch N] [--threads N] [--profile TRACE.json]
+//                        [Google Benchmark flags]
+// --profile: each step benchmark first records 3 steps with LibTorch's autograd profiler into
+// TRACE.json (Chrome's trace format; scripts/perf/profile_step.py sums it by operation).
 #include <benchmark/benchmark.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <unistd.h>
@@ -39,6 +43,7 @@ using namespace blurkit::train;
 std::shared_ptr<DatasetReader> g_reader;
 fs::path g_png_dir;
 int g_crop = 128, g_batch = 8, g_threads = 0;  // --threads 0: every core
+std::string g_profile;  // --profile FILE: LibTorch's autograd profile of 3 steps (Chrome trace)
 
 // One training step, as the trainer does it (train/trainer.cpp), on a fixed batch.
 void TrainStep(benchmark::State& state, const std::string& kind, bool reference = false) {
@@ -57,6 +62,19 @@ void TrainStep(benchmark::State& state, const std::string& kind, bool reference 
   const torch::Tensor blurred = torch::rand({batch, 3, crop, crop});
   const torch::Tensor sharp = torch::rand({batch, frames, 3, crop, crop});
   const LossOptions loss_options;
+  auto step = [&] {
+    const ModelOutput output = model->Forward(blurred);
+    const LossTerms terms = ComputeLoss(output, sharp, loss_options);
+    optimizer.zero_grad();
+    terms.total.backward();
+    optimizer.step();
+    return terms.total.item<float>();
+  };
+  if (!g_profile.empty()) {
+    step();  // warm-up: oneDNN's kernels are made on first use
+    torch::autograd::profiler::RecordProfile profile(g_profile);
+    for (int i = 0; i < 3; ++i) step();
+  }
   for (auto _ : state) {
     const ModelOutput output = model->Forward(blurred);
     const LossTerms terms = ComputeLoss(output, sharp, loss_options);
@@ -211,7 +229,9 @@ int main(int argc, char** argv) {
   std::vector<char*> rest = {argv[0]};
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
-    if ((a == "--crop" || a == "--batch" || a == "--threads") && i + 1 < argc) {
+    if (a == "--profile" && i + 1 < argc) {
+      g_profile = argv[++i];
+    } else if ((a == "--crop" || a == "--batch" || a == "--threads") && i + 1 < argc) {
       (a == "--crop" ? g_crop : a == "--batch" ? g_batch : g_threads) = std::atoi(argv[++i]);
     } else {
       rest.push_back(argv[i]);
