@@ -7,6 +7,8 @@
     blurkit.export('runs/demo/panorama_train', 'runs/basicsr', 'basicsr-lmdb', crop=64, crop_step=32)
 
 numpy and h5py are required; torch is optional (ShardDataset then returns numpy arrays).
+``import blurkit.synth`` renders blur on the fly (RotationDataset, VideoDataset), equal to blurkit-synth's
+shards; it needs the compiled module scripts/setup.sh builds (docs/python.md).
 """
 from .bench import BenchError, score
 from .export import ExportError, export
