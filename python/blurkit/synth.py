@@ -68,8 +68,8 @@ def _module():
 
 def epoch_seed(seed, epoch):
     """The seed of epoch `epoch` of a dataset made with `seed`: `seed` itself for epoch 0, then a
-    SplitMix64 mix of both, so that the epochs of different seeds never coincide. Epoch e's samples
-    are those of ``blurkit-synth ... --seed epoch_seed(seed, e)``."""
+    SplitMix64 mix of both (63 bits), so that the epochs of different seeds practically never
+    coincide. Epoch e's samples are those of ``blurkit-synth ... --seed epoch_seed(seed, e)``."""
     seed, epoch = int(seed), int(epoch)
     if epoch == 0:
         return seed
@@ -97,6 +97,7 @@ class _Renderer:
         if 'input' in options:
             raise ValueError("give the sources as sources=[...] (blurkit-synth's --input)")
         self.threads = int(options.pop('threads', 1))
+        self.cache = int(options.pop('cache', 0) or 0)
         self.kind = kind
         if isinstance(sources, (str, os.PathLike)):
             sources = [sources]
@@ -113,12 +114,12 @@ class _Renderer:
                 # Built before this process was forked: its video decoders' threads live in the
                 # parent, so closing them here would wait for ever. Leave it, unclosed.
                 self._native.abandon()
-            self._native = _module().Renderer(self.kind, self.args, self.threads)
+            self._native = _module().Renderer(self.kind, self.args, self.threads, self.cache)
             self._pid = os.getpid()
         return self._native
 
     def __getstate__(self):
-        return {'kind': self.kind, 'args': self.args, 'threads': self.threads}
+        return {'kind': self.kind, 'args': self.args, 'threads': self.threads, 'cache': self.cache}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
@@ -176,6 +177,11 @@ class Rotation(_Synth):
         Perspective photographs (K R K^-1) instead of equirectangular panoramas.
     threads : int
         Threads one sample's rendering may use (1, the default, suits DataLoader workers; 0 = all).
+        A limit for the whole process while a sample renders (TBB's global control).
+    cache : int
+        Decoded sources kept per process (0: the CLI's 3). Shuffled access over many sources
+        decodes a source for nearly every sample; ``RotationDataset.sampler()`` keeps the shuffle
+        but groups the samples of a source, or raise this where memory allows.
     **options
         Any other flag of the command: ``frames=7``, ``size=256`` (or ``'320x240'``), ``fov``,
         ``max_angle``, ``trajectory='slerp' | 'shake' | 'gyro'``, ``gyro=PATH``, ``exposure_time``,
@@ -210,7 +216,8 @@ class _EpochDataset(_DatasetBase):
 
     The epoch lives in shared memory, so :meth:`set_epoch` reaches DataLoader workers that already
     run (``persistent_workers=True``), under fork and spawn alike. Each worker process builds its
-    own renderer on first use and keeps its decoded sources (an LRU of ``cache_panoramas``)."""
+    own renderer on first use (resolving and checking the sources again) and keeps its decoded
+    sources or video windows (``cache``)."""
 
     def __init__(self, synth, length, epoch_seeds, keep_frames, time_reversal, dtype):
         self.synth = synth
@@ -270,6 +277,30 @@ class _EpochDataset(_DatasetBase):
         return out
 
 
+class SourceGroupedSampler:
+    """A shuffled order of a RotationDataset's samples that keeps each source's samples together:
+    the sources in a random order, each source's samples in a random order, new every epoch (the
+    dataset's ``epoch`` when iteration starts), so that DataLoader workers decode each source once
+    per epoch instead of once per sample. Use it as ``DataLoader(data, sampler=data.sampler())``."""
+
+    def __init__(self, dataset, seed=0):
+        self.dataset, self.seed = dataset, int(seed)
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __iter__(self):
+        n, length = len(self.dataset.synth), len(self.dataset)
+        sources = len(self.dataset.synth.params['sources'])
+        rng = np.random.default_rng([self.seed, self.dataset.epoch])
+        source_of = (np.arange(length, dtype=np.int64) * sources) // n  # as the renderer picks them
+        order = []
+        for s in rng.permutation(sources):
+            members = np.flatnonzero(source_of == s)
+            order.extend(int(i) for i in rng.permutation(members))
+        return iter(order)
+
+
 class RotationDataset(_EpochDataset):
     """:class:`Rotation` as a PyTorch ``Dataset`` of fresh samples: each epoch draws new paths,
     starts and noise, reproducibly (epoch e = ``--seed epoch_seed(seed, e)``).
@@ -281,7 +312,8 @@ class RotationDataset(_EpochDataset):
     Parameters
     ----------
     length : int
-        Samples per epoch (``samples``, the CLI's N, unless given).
+        Samples per epoch: the CLI's N (``samples``) when that is not given. A length below
+        ``samples`` takes the first samples, which come from the first sources.
     epoch_seeds : bool
         New samples every epoch (True) or the same ones (False).
     keep_frames : sequence of int, optional
@@ -301,6 +333,10 @@ class RotationDataset(_EpochDataset):
         if length is not None and options.get('samples') is None:
             options['samples'] = length
         super().__init__(Rotation(**options), length, epoch_seeds, keep_frames, time_reversal, dtype)
+
+    def sampler(self, seed=0):
+        """A :class:`SourceGroupedSampler`: shuffled, each source's samples together."""
+        return SourceGroupedSampler(self, seed)
 
 
 class VideoDataset(_EpochDataset):

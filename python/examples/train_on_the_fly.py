@@ -98,8 +98,9 @@ def main():
     per_epoch = max(args.batch, 256)
     data = blurkit.synth.RotationDataset(manifest=args.manifest, split='train', length=per_epoch, size=args.size,
                                          frames=args.frames, seed=args.seed)
-    loader = DataLoader(data, batch_size=args.batch, shuffle=True, drop_last=True, num_workers=args.workers,
-                        persistent_workers=args.workers > 0, generator=torch.Generator().manual_seed(args.seed))
+    # Shuffled, each panorama's samples together, so that a worker decodes each panorama once per epoch.
+    loader = DataLoader(data, batch_size=args.batch, sampler=data.sampler(args.seed), drop_last=True,
+                        num_workers=args.workers, persistent_workers=args.workers > 0)
     model = UNet(args.frames, args.width)
     optimiser = torch.optim.Adam(model.parameters(), lr=args.lr)
     step, epoch, start = 0, 0, time.time()

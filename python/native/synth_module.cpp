@@ -43,6 +43,10 @@ namespace {
   } catch (const IoError& e) {
     PyErr_SetString(PyExc_OSError, (prefix + e.what()).c_str());
     throw py::error_already_set();
+  } catch (const py::error_already_set&) {
+    throw;
+  } catch (const std::exception& e) {  // OpenCV, FFmpeg through OpenCV, allocation
+    throw std::runtime_error(prefix + e.what());
   }
 }
 
@@ -55,15 +59,19 @@ py::array_t<T> Array(const std::vector<T>& values, std::vector<py::ssize_t> shap
 
 class Renderer {
  public:
-  // kind: panorama, photos or video; args: that command's flags (no --out).
-  Renderer(const std::string& kind, const std::vector<std::string>& args, int threads)
+  // kind: panorama, photos or video; args: that command's flags (no --out). cache: decoded sources
+  // (panoramas, photos) or video windows kept, 0 = the CLI's (3 sources; 8 windows).
+  Renderer(const std::string& kind, const std::vector<std::string>& args, int threads, int cache)
       : kind_(kind), threads_(threads) {
+    if (threads < 0) throw py::value_error("threads must be >= 0 (0 = all cores)");
+    if (cache < 0) throw py::value_error("cache must be >= 0 (0 = the CLI's)");
     const std::string prefix = "blurkit-synth " + kind + ": ";
     try {
       if (kind == "panorama" || kind == "photos") {
         PanoramaCommandOptions o;
         cli::ParsePanoramaCommand(args, kind == "photos", cli::Caller::kLibrary, &o);
         PanoramaDatasetOptions d = ResolvePanorama(o);
+        if (cache > 0) d.cache_panoramas = cache;
         spec_ = d.Spec();
         size_ = d.samples;
         panorama_ = std::make_unique<PanoramaSampleMaker>(std::move(d));
@@ -71,6 +79,7 @@ class Renderer {
         VideoCommandOptions o;
         cli::ParseVideoCommand(args, cli::Caller::kLibrary, &o);
         VideoDatasetOptions d = ResolveVideo(o);
+        if (cache > 0) d.cache_windows = cache;
         d.Check();
         spec_ = d.Spec();
         video_ = std::make_unique<VideoSampleMaker>(std::move(d));
@@ -81,7 +90,6 @@ class Renderer {
     } catch (...) {
       Rethrow(prefix);
     }
-    if (threads_ < 0) throw py::value_error("threads must be >= 0 (0 = all cores)");
   }
 
   // For a renderer inherited through fork(): drops it without destroying it. Its video decoders'
@@ -133,6 +141,8 @@ class Renderer {
         std::optional<tbb::global_control> control;
         if (threads_ > 0) control.emplace(tbb::global_control::max_allowed_parallelism, threads_);
         sample = panorama_ ? panorama_->Make(index, s) : video_->Make(index, s);
+        // The arrays below are sized from the spec: a sample of another size is refused here.
+        CheckSampleShape(sample, spec_, "blurkit.synth sample " + std::to_string(index));
       } catch (...) {
         py::gil_scoped_acquire acquire;
         Rethrow("blurkit-synth " + kind_ + ": ");
@@ -213,8 +223,8 @@ PYBIND11_MODULE(_synth, m) {
   m.attr("version") = Version();
   m.def("help", &Help, py::arg("kind"), "The options of `blurkit-synth KIND --help`.");
   py::class_<Renderer>(m, "Renderer")
-      .def(py::init<const std::string&, const std::vector<std::string>&, int>(), py::arg("kind"),
-           py::arg("args"), py::arg("threads") = 1)
+      .def(py::init<const std::string&, const std::vector<std::string>&, int, int>(), py::arg("kind"),
+           py::arg("args"), py::arg("threads") = 1, py::arg("cache") = 0)
       .def("__len__", &Renderer::size)
       .def("abandon", &Renderer::Abandon,
            "Drop a renderer built before fork() without closing its decoders (their threads are the parent's).")

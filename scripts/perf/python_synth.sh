@@ -4,7 +4,8 @@
 #   the CLI writing shards on 1 thread (--threads 1) and on all cores;
 #   RotationDataset through DataLoader (batch 4) with 0, 1 and 2 worker processes, float32 items
 #   (ShardDataset's) and uint8 items (dtype='uint8': a quarter of the bytes through shared memory);
-#   blurkit.ShardDataset reading the CLI's shards of the same samples (0 workers).
+#   blurkit.ShardDataset reading the CLI's shards of the same samples (0 workers);
+#   the 29 training panoramas shuffled (2 uint8 workers), plain and with RotationDataset.sampler().
 # Target: 1 worker at least 0.8x the CLI's single-thread rate. Also: the peak memory (max RSS) of a
 # process rendering one sample from each of the 29 training panoramas of the demo manifest, against
 # one rendering from a single panorama: the decoded-source cache (3 by default) bounds it.
@@ -51,6 +52,18 @@ for dtype in ('float32', 'uint8'):
                                               seed=11, dtype=dtype)
         out[f'{dtype}_workers{workers}'] = rate(fresh, workers)
 out['shards'] = rate(blurkit.ShardDataset(shards), 0)
+# Shuffled over the 29 training panoramas (2 uint8 workers): plain shuffling against the sampler that
+# keeps each panorama's samples together.
+def train_rate(grouped):
+    fresh = blurkit.synth.RotationDataset(manifest=manifest, split='train', samples=n, size=256, frames=7,
+                                          seed=11, dtype='uint8')
+    options = dict(sampler=fresh.sampler()) if grouped else dict(shuffle=True)
+    loader = DataLoader(fresh, batch_size=4, num_workers=2, **options)
+    start = time.perf_counter()
+    count = sum(len(b['index']) for b in loader)
+    return count / (time.perf_counter() - start)
+out['train_shuffled'] = train_rate(False)
+out['train_grouped'] = train_rate(True)
 # Peak memory: a fresh process per case, so that each max RSS is its own.
 code = ('import resource, sys, blurkit.synth as s; '
         'r = s.Rotation(manifest=sys.argv[1], split=sys.argv[2], samples=int(sys.argv[3]), size=256, frames=7); '
@@ -70,6 +83,8 @@ jq -r --argjson one "$cli_one" --argjson all "$cli_all" --arg n "$n" --arg cores
    .["\($t)_workers\($k)"] as $v | "RotationDataset \($t), \($w)" | . + (" " * (50 - length)) +
    "\($v | r)   \($v / $one | r)"),
   "ShardDataset reading the CLI shards, in-process    \(.shards | r)   \(.shards / $one | r)",
+  "29 training panoramas, uint8, 2 workers, shuffle   \(.train_shuffled | r)   \(.train_shuffled / $one | r)",
+  "  the same, sampler() grouping each panorama      \(.train_grouped | r)   \(.train_grouped / $one | r)",
   "",
   "peak memory (max RSS), 256x256 F=7: 1 sample of 1 panorama \(.rss_one | floor) MiB; 1 sample from each of 29 panoramas \(.rss_all | floor) MiB"' <<<"$py"
 ratio "RotationDataset uint8, 1 worker / CLI --threads 1, samples/s" "$(div "$(jq .uint8_workers1 <<<"$py")" "$cli_one")" ">= 0.8"
