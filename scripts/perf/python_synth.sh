@@ -40,12 +40,11 @@ import blurkit, blurkit.synth
 manifest, n, shards = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 torch.set_num_threads(1)
 out = {}
-def rate(dataset, workers):
-    loader = DataLoader(dataset, batch_size=4, num_workers=workers)
+def rate(dataset, workers, **options):
+    loader = DataLoader(dataset, batch_size=4, num_workers=workers, **options)
     start = time.perf_counter()
     count = sum(len(b['index']) for b in loader)
     return count / (time.perf_counter() - start)
-data = blurkit.synth.RotationDataset(manifest=manifest, split='test', samples=n, size=256, frames=7, seed=11)
 for dtype in ('float32', 'uint8'):
     for workers in (0, 1, 2):
         fresh = blurkit.synth.RotationDataset(manifest=manifest, split='test', samples=n, size=256, frames=7,
@@ -57,11 +56,7 @@ out['shards'] = rate(blurkit.ShardDataset(shards), 0)
 def train_rate(grouped):
     fresh = blurkit.synth.RotationDataset(manifest=manifest, split='train', samples=n, size=256, frames=7,
                                           seed=11, dtype='uint8')
-    options = dict(sampler=fresh.sampler()) if grouped else dict(shuffle=True)
-    loader = DataLoader(fresh, batch_size=4, num_workers=2, **options)
-    start = time.perf_counter()
-    count = sum(len(b['index']) for b in loader)
-    return count / (time.perf_counter() - start)
+    return rate(fresh, 2, **(dict(sampler=fresh.sampler()) if grouped else dict(shuffle=True)))
 out['train_shuffled'] = train_rate(False)
 out['train_grouped'] = train_rate(True)
 # Peak memory: a fresh process per case, so that each max RSS is its own.
