@@ -99,9 +99,8 @@ class DenseBlockImpl : public torch::nn::Module {
     }
     transition_ = register_module("transition", Conv(channels, out, 1));
   }
-  // `all`: the input, as parts to be concatenated along channels (one concatenation per layer,
-  // not one for the input and one more per layer).
-  Tensor forward(std::vector<Tensor> all) {
+  Tensor forward(Tensor x) {
+    std::vector<Tensor> all = {x};
     for (auto& layer : layers_) all.push_back(Act(layer->forward(torch::cat(all, 1))));
     return Act(transition_->forward(torch::cat(all, 1)));
   }
@@ -141,17 +140,15 @@ class DecoderBlockImpl : public torch::nn::Module {
     to_image_->bias.zero_();
   }
   // Returns (features, image): the image is `base` plus a residual predicted from the features;
-  // the upsampled image of the previous block enters with the skip input (`skip`: its parts, in
-  // channel order).
-  std::pair<Tensor, Tensor> forward(const Tensor& features, const std::vector<Tensor>& skip,
+  // the upsampled image of the previous block enters with the skip input.
+  std::pair<Tensor, Tensor> forward(const Tensor& features, const Tensor& skip,
                                     const Tensor& previous, const Tensor& base, bool reference) {
     auto up = [&](torch::nn::ConvTranspose2d& u, const Tensor& x) {
       return reference ? u->forward(x) : SubPixelUp(x, u);
     };
-    std::vector<Tensor> parts = {Act(up(up_, features))};
-    parts.insert(parts.end(), skip.begin(), skip.end());
+    std::vector<Tensor> parts = {Act(up(up_, features)), skip};
     if (previous_image_) parts.push_back(up(image_up_, previous));
-    Tensor f = dense_->forward(std::move(parts));
+    Tensor f = dense_->forward(torch::cat(parts, 1));
     return {f, base + to_image_->forward(f)};
   }
 
@@ -176,16 +173,11 @@ class SpatialTransformerImpl : public torch::nn::Module {
     fc2_->weight.zero_();
     fc2_->bias.copy_(torch::tensor({1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f}));
   }
-  Tensor Theta(const Tensor& condition) { return Head(Pool(Act(conv_->forward(condition)))); }
-  // The activated output of the first convolution, averaged to 4x4 (per channel).
-  static Tensor Pool(const Tensor& hidden) {
-    return F::adaptive_avg_pool2d(hidden, F::AdaptiveAvgPool2dFuncOptions({4, 4}));
+  Tensor Theta(const Tensor& condition) {
+    Tensor h = Act(conv_->forward(condition));
+    h = F::adaptive_avg_pool2d(h, F::AdaptiveAvgPool2dFuncOptions({4, 4})).flatten(1);
+    return fc2_->forward(Act(fc1_->forward(h))).view({-1, 2, 3});
   }
-  // theta from the pooled hidden features.
-  Tensor Head(const Tensor& pooled) {
-    return fc2_->forward(Act(fc1_->forward(pooled.flatten(1)))).view({-1, 2, 3});
-  }
-  const torch::nn::Conv2d& conv() const { return conv_; }
   static Tensor Warp(const Tensor& input, const Tensor& theta) {
     const Tensor grid = F::affine_grid(theta, input.sizes(), /*align_corners=*/false);
     return SameLayout(F::grid_sample(input, grid, F::GridSampleFuncOptions()
@@ -213,11 +205,8 @@ class LocalWarpImpl : public torch::nn::Module {
     conv2_->weight.zero_();
     conv2_->bias.zero_();
   }
-  Tensor forward(const Tensor& x) { return Warp(x, Act(conv1_->forward(x))); }
-  const torch::nn::Conv2d& conv1() const { return conv1_; }
-  // Warps `x` by the flow predicted from `hidden`, the activated output of the first convolution.
-  Tensor Warp(const Tensor& x, const Tensor& hidden) {
-    const Tensor flow = conv2_->forward(hidden);  // (B, 2, h, w)
+  Tensor forward(const Tensor& x) {
+    const Tensor flow = conv2_->forward(Act(conv1_->forward(x)));  // (B, 2, h, w)
     const int64_t b = x.size(0);
     const Tensor identity = torch::tensor({1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f}, x.options())
                                 .view({1, 2, 3})
@@ -234,22 +223,6 @@ class LocalWarpImpl : public torch::nn::Module {
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
 };
 TORCH_MODULE(LocalWarp);
-
-// 3x3 convolutions of one input (padding 1, the same stride) as one convolution whose output
-// channels are theirs, concatenated, then activated. The output channels of a convolution do not
-// depend on each other, so each group is the function its convolution computes alone; one call
-// instead of several saves the per-call cost of small convolutions. `channels`: each one's.
-Tensor SharedInputConvs(const Tensor& x, const std::vector<const torch::nn::Conv2d*>& convs,
-                        int stride, std::vector<int64_t>* channels) {
-  std::vector<Tensor> weights, biases;
-  for (const auto* c : convs) {
-    weights.push_back((*c)->weight);
-    biases.push_back((*c)->bias);
-    channels->push_back((*c)->weight.size(0));
-  }
-  return Act(F::conv2d(x, torch::cat(weights),
-                       F::Conv2dFuncOptions().bias(torch::cat(biases)).stride(stride).padding(1)));
-}
 
 // The decoder of one frame: five blocks and, for the middle frame, the refining block.
 struct FrameDecoder {
@@ -317,8 +290,7 @@ class MotionNetImpl : public FrameModelImpl {
     // Middle frame.
     Tensor features = e[4], image;
     for (int b = 0; b < kScales; ++b) {
-      auto [f, img] =
-          decoders_[mid][b]->forward(features, {skip_of(b)}, image, base[b], reference_);
+      auto [f, img] = decoders_[mid][b]->forward(features, skip_of(b), image, base[b], reference_);
       features = f;
       image = img;
       out.images[mid].push_back(img);
@@ -326,48 +298,24 @@ class MotionNetImpl : public FrameModelImpl {
     Tensor r = Act(refine1_->forward(torch::cat({features, image}, 1)));
     r = Act(refine3_->forward(Act(refine2_->forward(r))));
     out.images[mid].back() = image + refine_out_->forward(r);
-    // Non-middle frames. The transformer networks of all frames at scale b read the same encoder
-    // feature: on the default path their first convolutions run as two (the spatial transformers',
-    // stride 2, and the local warps'), one output channel group per network.
-    std::vector<std::vector<Tensor>> stn_pooled(kScales), warp_hidden(kScales);
-    const bool merged = !reference_;
-    if (merged) {
-      for (int b = 0; b < kScales; ++b) {
-        std::vector<const torch::nn::Conv2d*> stn, warp;
-        for (int j = 0; j < frames; ++j) {
-          if (j == mid) continue;
-          stn.push_back(&feature_stns_[j][b]->conv());
-          stn.push_back(&image_stns_[j][b]->conv());
-          warp.push_back(&local_warps_[j][b]->conv1());
-        }
-        std::vector<int64_t> stn_channels, warp_channels;
-        const Tensor stn_all = SharedInputConvs(skip_of(b), stn, 2, &stn_channels);
-        stn_pooled[b] = SpatialTransformerImpl::Pool(stn_all).split_with_sizes(stn_channels, 1);
-        warp_hidden[b] = SharedInputConvs(skip_of(b), warp, 1, &warp_channels)
-                             .split_with_sizes(warp_channels, 1);
-      }
-    }
-    for (int j = 0, n = 0; j < frames; ++j) {
+    // Non-middle frames.
+    for (int j = 0; j < frames; ++j) {
       if (j == mid) continue;
       Tensor fj = e[4], ij;
       for (int b = 0; b < kScales; ++b) {
         const Tensor skip = skip_of(b);
-        const Tensor theta_f = merged ? feature_stns_[j][b]->Head(stn_pooled[b][2 * n])
-                                      : feature_stns_[j][b]->Theta(skip);
-        const Tensor theta_i = merged ? image_stns_[j][b]->Head(stn_pooled[b][2 * n + 1])
-                                      : image_stns_[j][b]->Theta(skip);
+        const Tensor theta_f = feature_stns_[j][b]->Theta(skip);
+        const Tensor theta_i = image_stns_[j][b]->Theta(skip);
         const Tensor global = SpatialTransformerImpl::Warp(skip, theta_f);
-        const Tensor local = merged ? local_warps_[j][b]->Warp(skip, warp_hidden[b][n])
-                                    : local_warps_[j][b]->forward(skip);
+        const Tensor local = local_warps_[j][b]->forward(skip);
         const Tensor middle_image = SpatialTransformerImpl::Warp(out.images[mid][b], theta_i);
-        auto [f, img] = decoders_[j][b]->forward(fj, {skip, global, local, middle_image}, ij,
-                                                 base[b], reference_);
+        auto [f, img] = decoders_[j][b]->forward(fj, torch::cat({skip, global, local, middle_image}, 1),
+                                                 ij, base[b], reference_);
         fj = f;
         ij = img;
         out.images[j].push_back(img);
         out.thetas[j].push_back(torch::cat({theta_f, theta_i}, 1));
       }
-      ++n;
     }
     return out;
   }

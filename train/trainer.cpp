@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <csignal>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -16,7 +16,6 @@
 #include "blurkit/core/stop_signal.h"
 #include "blurkit/core/version.h"
 #include "blurkit/train/distributed.h"
-#include "blurkit/train/optimizer.h"
 #include "checkpoint.h"
 
 namespace blurkit::train {
@@ -251,9 +250,8 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
   torch::manual_seed(options.loader.seed);
   auto model = MakeModel(model_options);
   model->to(device);
-  FlatAdam optimizer(
-      model->parameters(),
-      torch::optim::AdamOptions(options.learning_rate).betas(std::make_tuple(0.9, 0.999)));
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(options.learning_rate)
+                                                        .betas(std::make_tuple(0.9, 0.999)));
   TrainSummary summary;
   int64_t step = 0;
   double seconds_before = 0;  // training time of the sessions before a resumed one
@@ -437,7 +435,7 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
     const Tensor sharp = batch->sharp.to(device, /*non_blocking=*/true);
     const ModelOutput output = model->Forward(blurred);
     const LossTerms terms = ComputeLoss(output, sharp, options.loss);
-    optimizer.ZeroGrad();
+    optimizer.zero_grad();
     terms.total.backward();
     if (group) group->AverageGradients(model->parameters());
     // After averaging, so that every rank clips alike and their models stay identical.
@@ -528,136 +526,5 @@ TrainSummary TrainInFolder(const TrainOptions& options, const LaunchEnvironment&
 }
 
 }  // namespace
-
-FlatAdam::FlatAdam(std::vector<Tensor> parameters, torch::optim::AdamOptions options)
-    : torch::optim::Adam(std::move(parameters), options) {
-  flat_ = Bind();
-}
-
-bool FlatAdam::Bound() const {
-  if (!params_.defined()) return false;
-  const auto& params = param_groups()[0].params();
-  if (params.size() + 1 != offsets_.size() || states_.size() != params.size()) return false;
-  const int64_t item = params_.element_size();
-  const char* p0 = static_cast<const char*>(params_.data_ptr());
-  const char* g0 = static_cast<const char*>(grads_.data_ptr());
-  for (size_t i = 0; i < params.size(); ++i) {
-    const Tensor& p = params[i];
-    const Tensor& g = p.grad();
-    if (p.data_ptr() != p0 + offsets_[i] * item || !g.defined() ||
-        g.data_ptr() != g0 + offsets_[i] * item || p.strides() != g.strides()) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool FlatAdam::Bind() {
-  params_ = grads_ = exp_avg_ = exp_avg_sq_ = Tensor();
-  offsets_.clear();
-  states_.clear();
-  if (param_groups().size() != 1) return false;
-  const auto& options = static_cast<const torch::optim::AdamOptions&>(param_groups()[0].options());
-  const auto& params = param_groups()[0].params();
-  if (options.amsgrad() || params.empty()) return false;
-  // One step count for all: the moments of every parameter have taken the same number of steps.
-  int64_t steps = -1;
-  std::vector<int64_t> offsets = {0};
-  for (const Tensor& p : params) {
-    if (p.scalar_type() != params[0].scalar_type() || p.device() != params[0].device() ||
-        !p.is_non_overlapping_and_dense() || (p.grad().defined() && p.grad().is_sparse())) {
-      return false;
-    }
-    const auto it = state_.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
-    const int64_t s =
-        it == state_.end() ? 0 : static_cast<torch::optim::AdamParamState&>(*it->second).step();
-    if (steps >= 0 && s != steps) return false;
-    steps = s;
-    offsets.push_back(offsets.back() + p.numel());
-  }
-  torch::NoGradGuard no_grad;
-  const auto buffer =
-      torch::TensorOptions().dtype(params[0].scalar_type()).device(params[0].device());
-  params_ = torch::empty({offsets.back()}, buffer);
-  grads_ = torch::zeros({offsets.back()}, buffer);
-  exp_avg_ = torch::zeros({offsets.back()}, buffer);
-  exp_avg_sq_ = torch::zeros({offsets.back()}, buffer);
-  for (size_t i = 0; i < params.size(); ++i) {
-    Tensor p = params[i];
-    // The view of flat buffer `b` that holds parameter i, in the parameter's own strides.
-    auto view = [&](const Tensor& b) { return b.as_strided(p.sizes(), p.strides(), offsets[i]); };
-    Tensor value = view(params_);
-    value.copy_(p.detach());
-    p.set_data(value);
-    Tensor grad = view(grads_);
-    if (p.grad().defined()) grad.copy_(p.grad());
-    p.mutable_grad() = grad;
-    const std::string key = c10::guts::to_string(p.unsafeGetTensorImpl());
-    if (state_.find(key) == state_.end()) {
-      auto fresh = std::make_unique<torch::optim::AdamParamState>();
-      fresh->step(0);
-      fresh->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-      fresh->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-      state_[key] = std::move(fresh);
-    }
-    auto& state = static_cast<torch::optim::AdamParamState&>(*state_[key]);
-    Tensor exp_avg = view(exp_avg_), exp_avg_sq = view(exp_avg_sq_);
-    exp_avg.copy_(state.exp_avg());
-    exp_avg_sq.copy_(state.exp_avg_sq());
-    state.exp_avg(exp_avg);
-    state.exp_avg_sq(exp_avg_sq);
-    states_.push_back(&state);
-  }
-  offsets_ = std::move(offsets);
-  steps_ = steps;
-  return true;
-}
-
-Tensor FlatAdam::step(LossClosure closure) {
-  torch::NoGradGuard no_grad;
-  Tensor loss;
-  if (closure != nullptr) {
-    at::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
-  flat_ = Bound() || Bind();
-  if (!flat_) {
-    torch::optim::Adam::step();
-    return loss;
-  }
-  const auto& options = static_cast<const torch::optim::AdamOptions&>(param_groups()[0].options());
-  ++steps_;
-  for (auto* state : states_) state->step(steps_);
-  const double beta1 = std::get<0>(options.betas()), beta2 = std::get<1>(options.betas());
-  const double bias_correction1 = 1 - std::pow(beta1, steps_);
-  const double bias_correction2 = 1 - std::pow(beta2, steps_);
-  // torch::optim::Adam::step's update (LibTorch 1.13), over the flat buffers.
-  Tensor grad = grads_;
-  if (options.weight_decay() != 0) grad = grad.add(params_, options.weight_decay());
-  exp_avg_.mul_(beta1).add_(grad, 1 - beta1);
-  exp_avg_sq_.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-  const Tensor denom = (exp_avg_sq_.sqrt() / std::sqrt(bias_correction2)).add_(options.eps());
-  params_.addcdiv_(exp_avg_, denom, -options.lr() / bias_correction1);
-  return loss;
-}
-
-void FlatAdam::ZeroGrad() {
-  if (Bound()) {
-    grads_.zero_();
-    return;
-  }
-  torch::NoGradGuard no_grad;
-  for (auto& group : param_groups()) {
-    for (auto& p : group.params()) {
-      if (p.grad().defined()) p.mutable_grad().zero_();
-    }
-  }
-}
-
-void FlatAdam::load(torch::serialize::InputArchive& archive) {
-  torch::optim::Adam::load(archive);
-  params_ = Tensor();  // laid out again, with the loaded moments, at the next step
-  flat_ = Bind();
-}
 
 }  // namespace blurkit::train

@@ -6,8 +6,9 @@
 # once into runs/perf/baseline-COMMIT (about 8 minutes on 2 cores) and reused.
 #
 # Usage: scripts/perf/step_vs_baseline.sh [--rev COMMIT] [--rounds N] [BUILD_DIR]
-#   default --rev 34a511a (the last commit before the flat optimizer and the merged transformer
-#   convolutions of issue 34), --rounds 5, BUILD_DIR build (needs scripts/setup.sh)
+#   default --rev 34a511a (the step profiled in docs/train.md), --rounds 5, BUILD_DIR build (needs
+#   scripts/setup.sh and scripts/fetch_samples.sh). 3cd3df4 is the experiment docs/train.md
+#   describes (flat-buffer Adam, merged transformer convolutions): `--rev 34a511a` in its checkout.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/scripts/perf/ratio.sh"

@@ -6,14 +6,12 @@
 #include <fstream>
 #include <limits>
 #include <random>
-#include <sstream>
 
-#include "../../train/checkpoint.h"  // SaveCheckpoint, the trainer's own writer
 #include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
 #include "blurkit/core/frame_metrics.h"
 #include "blurkit/train/distributed.h"
-#include "blurkit/train/optimizer.h"
+#include "../../train/checkpoint.h"  // SaveCheckpoint, the trainer's own writer
 #include "test_data.h"
 
 namespace blurkit::train {
@@ -430,146 +428,6 @@ TEST(ClipGradientNorm, MatchesTorchAndOnlyScalesDown) {
   below[1].mutable_grad()[0] = std::numeric_limits<float>::quiet_NaN();
   EXPECT_FALSE(std::isfinite(ClipGradientNorm(below, 0.5)));
   EXPECT_TRUE(torch::equal(below[0].grad(), kept[0]));
-}
-
-// FlatAdam against LibTorch's torch::optim::Adam: the same model, the same batches, the same steps.
-class FlatAdamTest : public ::testing::Test {
- protected:
-  static std::shared_ptr<FrameModelImpl> Model() {
-    torch::manual_seed(11);
-    ModelOptions o;
-    o.width = 4;
-    return MakeModel(o);  // motion, F = 3: 452 parameter tensors, channels-last weights
-  }
-  // One training step of `model` with `optimizer` on batch k (the same batches for every model).
-  template <typename Zero>
-  static void Step(FrameModelImpl& model, torch::optim::Optimizer& optimizer, Zero zero, int k) {
-    torch::manual_seed(100 + k);
-    const torch::Tensor blurred = torch::rand({2, 3, 32, 32}),
-                        sharp = torch::rand({2, 3, 3, 32, 32});
-    zero();
-    ComputeLoss(model.Forward(blurred), sharp, LossOptions()).total.backward();
-    optimizer.step();
-  }
-  // Largest difference between the parameters of two models, relative to the largest parameter.
-  static double Difference(FrameModelImpl& a, FrameModelImpl& b) {
-    const auto pa = a.parameters(), pb = b.parameters();
-    double diff = 0, scale = 0;
-    for (size_t i = 0; i < pa.size(); ++i) {
-      diff = std::max(diff, (pa[i] - pb[i]).abs().max().item<double>());
-      scale = std::max(scale, pb[i].abs().max().item<double>());
-    }
-    return diff / scale;
-  }
-  static std::string Saved(const torch::optim::Optimizer& optimizer) {
-    torch::serialize::OutputArchive archive;
-    optimizer.save(archive);
-    std::ostringstream bytes;
-    archive.save_to(bytes);
-    return bytes.str();
-  }
-};
-
-TEST_F(FlatAdamTest, GivesTorchAdamsParametersAndCheckpoints) {
-  torch::set_num_threads(2);
-  for (double weight_decay : {0.0, 0.01}) {
-    auto ours = Model(), theirs = Model();
-    ASSERT_EQ(Difference(*ours, *theirs), 0.0);
-    const auto options =
-        torch::optim::AdamOptions(1e-3).betas({0.9, 0.999}).weight_decay(weight_decay);
-    FlatAdam flat(ours->parameters(), options);
-    torch::optim::Adam adam(theirs->parameters(), options);
-    EXPECT_TRUE(flat.flat());
-    EXPECT_EQ(Difference(*ours, *theirs), 0.0);  // laying the parameters out changes no value
-    for (int k = 0; k < 4; ++k) {
-      Step(
-          *ours, flat, [&] { flat.ZeroGrad(); }, k);
-      Step(
-          *theirs, adam, [&] { adam.zero_grad(); }, k);
-      ASSERT_TRUE(flat.flat()) << "step " << k;
-      // Element for element the same operations; the margin covers a last-bit difference in the
-      // scalar tail of a vectorised loop, which falls on other elements in a flat buffer.
-      EXPECT_LE(Difference(*ours, *theirs), 1e-6)
-          << "step " << k << ", weight decay " << weight_decay;
-    }
-    // The layout is what the flat path claims: parameters, gradients and moments are views of
-    // one buffer each, in the parameters' own (channels-last) strides.
-    const auto params = ours->parameters();
-    for (size_t i = 1; i < params.size(); ++i) {
-      EXPECT_EQ(static_cast<const char*>(params[i].data_ptr()),
-                static_cast<const char*>(params[i - 1].data_ptr()) + params[i - 1].nbytes());
-      EXPECT_EQ(params[i].grad().strides(), params[i].strides());
-    }
-    // Checkpoints: Adam's own state, no larger than Adam's (views are not saved whole), and each
-    // optimizer resumes the other's.
-    const std::string a = Saved(flat), b = Saved(adam);
-    EXPECT_LT(a.size(), b.size() * 1.05);
-    EXPECT_GT(a.size(), b.size() * 0.95);
-    torch::optim::Adam adam_from_flat(theirs->parameters(), options);
-    {
-      torch::serialize::InputArchive in;
-      in.load_from(a.data(), a.size());
-      adam_from_flat.load(in);
-    }
-    auto resumed = Model();
-    {
-      torch::NoGradGuard no_grad;
-      auto from = theirs->parameters(), to = resumed->parameters();
-      for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
-    }
-    FlatAdam flat_from_adam(resumed->parameters(), options);
-    {
-      torch::serialize::InputArchive in;
-      in.load_from(b.data(), b.size());
-      flat_from_adam.load(in);
-    }
-    Step(
-        *ours, flat, [&] { flat.ZeroGrad(); }, 4);
-    Step(
-        *theirs, adam_from_flat, [&] { adam_from_flat.zero_grad(); }, 4);
-    Step(
-        *resumed, flat_from_adam, [&] { flat_from_adam.ZeroGrad(); }, 4);
-    EXPECT_TRUE(flat_from_adam.flat());
-    EXPECT_LE(Difference(*ours, *theirs), 1e-6);
-    EXPECT_LE(Difference(*resumed, *theirs), 1e-6);
-  }
-}
-
-TEST_F(FlatAdamTest, ParametersReplacedBetweenStepsAreLaidOutAgain) {
-  // Loading weights (Module::load sets new storage) and the model's layout switch replace what the
-  // buffers' views were; the next step notices and copies.
-  torch::set_num_threads(2);
-  auto ours = Model(), theirs = Model();
-  const auto options = torch::optim::AdamOptions(1e-3);
-  FlatAdam flat(ours->parameters(), options);
-  torch::optim::Adam adam(theirs->parameters(), options);
-  Step(
-      *ours, flat, [&] { flat.ZeroGrad(); }, 0);
-  Step(
-      *theirs, adam, [&] { adam.zero_grad(); }, 0);
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : ours->parameters()) p.set_data(p.clone());
-  }
-  Step(
-      *ours, flat, [&] { flat.zero_grad(); }, 1);
-  Step(
-      *theirs, adam, [&] { adam.zero_grad(); }, 1);
-  EXPECT_TRUE(flat.flat());
-  ours->set_reference(true);  // NCHW weights: new tensors again
-  theirs->set_reference(true);
-  Step(
-      *ours, flat, [&] { flat.ZeroGrad(); }, 2);
-  Step(
-      *theirs, adam, [&] { adam.zero_grad(); }, 2);
-  EXPECT_TRUE(flat.flat());
-  EXPECT_LE(Difference(*ours, *theirs), 1e-6);
-  // amsgrad is not flattened: torch::optim::Adam's own step runs.
-  auto other = Model();
-  FlatAdam ams(other->parameters(), torch::optim::AdamOptions(1e-3).amsgrad(true));
-  Step(
-      *other, ams, [&] { ams.ZeroGrad(); }, 0);
-  EXPECT_FALSE(ams.flat());
 }
 
 TEST(DivergenceWatch, NoiseNeverTripsItAndABlowUpDoes) {

@@ -60,10 +60,8 @@ struct ModelOutput {
 // Two computation paths give the same function of the same parameters (tested to 1e-5, outputs and
 // gradients): the default one keeps images, features and convolution weights channels-last (NHWC,
 // which oneDNN's convolutions run 2-3x faster at blurkit's small channel counts) and computes each
-// 4x4 stride-2 transposed convolution as a 3x3 convolution plus pixel_shuffle, and runs the first
-// convolutions of all transformer networks of one scale (which read the same encoder feature) as
-// two convolutions with their output channels side by side; the reference path
-// (set_reference(true)) is the plain NCHW LibTorch calls, one module at a time.
+// 4x4 stride-2 transposed convolution as a 3x3 convolution plus pixel_shuffle; the reference path
+// (set_reference(true)) is the plain NCHW LibTorch calls.
 class FrameModelImpl : public torch::nn::Module {
  public:
   virtual ModelOutput Forward(const torch::Tensor& blurred) = 0;
