@@ -3,7 +3,7 @@
 # timed side by side in one run: BM_TrainStepMotion/8/8/64/3 (width 8, batch 8, 64x64, F = 3, the
 # demo's settings; the benchmark measures the same work in every version), the two binaries
 # alternating for ROUNDS rounds, each side the fastest round. The baseline's train_benchmark is built
-# once into runs/perf/baseline-COMMIT (about 8 minutes on 2 cores) and reused.
+# once into runs/perf/baseline-COMMIT (2m23s on 2 cores, with one round) and reused.
 #
 # Usage: scripts/perf/step_vs_baseline.sh [--rev COMMIT] [--rounds N] [BUILD_DIR]
 #   default --rev 34a511a (the step profiled in docs/train.md), --rounds 5, BUILD_DIR build (needs

@@ -60,8 +60,10 @@ struct ModelOutput {
 // Two computation paths give the same function of the same parameters (tested to 1e-5, outputs and
 // gradients): the default one keeps images, features and convolution weights channels-last (NHWC,
 // which oneDNN's convolutions run 2-3x faster at blurkit's small channel counts) and computes each
-// 4x4 stride-2 transposed convolution as a 3x3 convolution plus pixel_shuffle; the reference path
-// (set_reference(true)) is the plain NCHW LibTorch calls.
+// 4x4 stride-2 transposed convolution as a 3x3 convolution plus pixel_shuffle, and regroups each
+// dense block's sums so that its convolutions have several times the growth in output channels
+// (train/model.cpp, DenseBlockImpl); the reference path (set_reference(true)) is the plain NCHW
+// LibTorch calls, one layer at a time.
 class FrameModelImpl : public torch::nn::Module {
  public:
   virtual ModelOutput Forward(const torch::Tensor& blurred) = 0;
