@@ -118,16 +118,19 @@ class DenseBlockImpl : public torch::nn::Module {
       weights.push_back(layer->weight.narrow(1, 0, in));
       biases.push_back(layer->bias);
     }
-    std::vector<Tensor> pre =
-        F::conv2d(x, torch::cat(weights), F::Conv2dFuncOptions().bias(torch::cat(biases)).padding(1))
-            .split(growth_, 1);
+    std::vector<Tensor> pre = F::conv2d(x, torch::cat(weights),
+                                        F::Conv2dFuncOptions().bias(torch::cat(biases)).padding(1))
+                                  .split(growth_, 1);
     for (int64_t k = 0; k < n; ++k) {
       const Tensor y = Act(pre[k]);
       all.push_back(y);
       if (k + 1 == n) break;
       std::vector<Tensor> later;
-      for (int64_t j = k + 1; j < n; ++j) later.push_back(layers_[j]->weight.narrow(1, in + growth_ * k, growth_));
-      const std::vector<Tensor> parts = F::conv2d(y, torch::cat(later), F::Conv2dFuncOptions().padding(1)).split(growth_, 1);
+      for (int64_t j = k + 1; j < n; ++j) {
+        later.push_back(layers_[j]->weight.narrow(1, in + growth_ * k, growth_));
+      }
+      const std::vector<Tensor> parts =
+          F::conv2d(y, torch::cat(later), F::Conv2dFuncOptions().padding(1)).split(growth_, 1);
       for (int64_t j = k + 1; j < n; ++j) pre[j] = pre[j] + parts[j - k - 1];
     }
     return Act(transition_->forward(torch::cat(all, 1)));
