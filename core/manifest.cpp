@@ -127,7 +127,7 @@ Json Manifest::ParamsFor(const std::string& command, const std::string& split) c
 std::string VerifySourceFile(const fs::path& path, const ManifestSource& source,
                              const fs::path& manifest_file) {
   if (!fs::exists(path)) {
-    throw InputError(Msg() << path.string() << ": source '" << source.id << "' of "
+    throw MissingInputError(Msg() << path.string() << ": source '" << source.id << "' of "
                            << manifest_file.string()
                            << " does not exist (run scripts/fetch_samples.sh, or pass --data-root)");
   }

@@ -206,7 +206,7 @@ cv::Mat DecodeToLinear(const std::filesystem::path& path, const CameraResponse& 
                        const char* what, bool* hdr) {
   EnableOpenExr();
   if (!std::filesystem::exists(path)) {
-    throw InputError(Msg() << path.string() << ": " << what << " file does not exist");
+    throw MissingInputError(Msg() << path.string() << ": " << what << " file does not exist");
   }
   cv::Mat raw = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
   if (raw.empty()) {

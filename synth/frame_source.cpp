@@ -213,7 +213,7 @@ Clip ClipFromVideo(const fs::path& file) {
   clip.name = file.filename().string();
   clip.kind = ClipKind::kVideoFile;
   clip.path = file;
-  if (!fs::is_regular_file(file)) throw InputError(Msg() << file.string() << ": input does not exist");
+  if (!fs::is_regular_file(file)) throw MissingInputError(Msg() << file.string() << ": input does not exist");
   QuietFfmpeg();
   cv::VideoCapture capture(file.string(), cv::CAP_FFMPEG);
   if (!capture.isOpened()) {
@@ -255,7 +255,7 @@ std::vector<Clip> ClipsFromPaths(const std::vector<fs::path>& inputs, bool hash_
       }
       found.push_back({input, input.filename().string(), true});
     } else {
-      throw InputError(Msg() << input.string() << ": input does not exist");
+      throw MissingInputError(Msg() << input.string() << ": input does not exist");
     }
   }
   // Clips are named by their last path component unless two would share a name.

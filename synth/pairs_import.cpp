@@ -111,7 +111,7 @@ std::vector<ImagePair> RealBlurPairs(const fs::path& list, const fs::path& root_
     pair.blurred = root / blurred;
     for (const auto& p : {pair.sharp, pair.blurred}) {
       if (!fs::is_regular_file(p)) {
-        throw InputError(Msg() << list.string() << ":" << number << ": " << p.string()
+        throw MissingInputError(Msg() << list.string() << ":" << number << ": " << p.string()
                                << " does not exist (pass --data-root?)");
       }
     }

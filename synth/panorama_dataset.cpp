@@ -41,7 +41,7 @@ std::vector<PanoramaSource> PanoramaSourcesFromPaths(const std::vector<fs::path>
     } else if (fs::exists(input)) {
       sources.push_back({input.filename().string(), input, ""});
     } else {
-      throw InputError(Msg() << input.string() << ": input does not exist");
+      throw MissingInputError(Msg() << input.string() << ": input does not exist");
     }
   }
   for (auto& s : sources) s.sha256 = Sha256OfFile(s.path);

@@ -63,7 +63,15 @@ def _module():
         module = importlib.util.module_from_spec(spec)
         loader.exec_module(module)
     _native = module
+    # oneTBB's worker threads do not survive fork(): end them before every fork, so that a forked
+    # DataLoader worker starts a pool of its own instead of waiting for the parent's threads.
+    os.register_at_fork(before=_release_threads)
     return module
+
+
+def _release_threads():
+    if _native is not None:
+        _native.release_threads()
 
 
 def epoch_seed(seed, epoch):

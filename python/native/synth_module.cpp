@@ -10,6 +10,8 @@
 #include <pybind11/stl.h>
 #include <tbb/global_control.h>
 
+#include <new>
+
 #include <array>
 #include <memory>
 #include <optional>
@@ -33,13 +35,11 @@ namespace {
     throw;
   } catch (const cli::po::error& e) {
     throw py::value_error(prefix + e.what());
+  } catch (const MissingInputError& e) {
+    PyErr_SetString(PyExc_FileNotFoundError, (prefix + e.what()).c_str());
+    throw py::error_already_set();
   } catch (const InputError& e) {
-    const std::string what = e.what();
-    if (what.find("does not exist") != std::string::npos) {
-      PyErr_SetString(PyExc_FileNotFoundError, (prefix + what).c_str());
-      throw py::error_already_set();
-    }
-    throw py::value_error(prefix + what);
+    throw py::value_error(prefix + e.what());
   } catch (const IoError& e) {
     PyErr_SetString(PyExc_OSError, (prefix + e.what()).c_str());
     throw py::error_already_set();
@@ -216,12 +216,26 @@ std::string Help(const std::string& kind) {
   }
 }
 
+// Waits for oneTBB's worker threads to end. oneTBB does not survive fork(): a child inherits a
+// scheduler whose worker threads it does not have, and its next parallel loop can wait for them
+// for ever. blurkit.synth calls this before every fork (os.register_at_fork), so a DataLoader
+// worker forked after the parent rendered on several threads starts its own pool. False where
+// another thread of the process was inside TBB at that moment (the pool then stays).
+bool ReleaseThreads() {
+  py::gil_scoped_release release;
+  tbb::task_scheduler_handle handle{tbb::attach{}};
+  return tbb::finalize(handle, std::nothrow);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_synth, m) {
   m.doc() = "blurkit's renderers (blurkit-synth panorama, photos, video) for Python; use blurkit.synth";
   m.attr("version") = Version();
   m.def("help", &Help, py::arg("kind"), "The options of `blurkit-synth KIND --help`.");
+  m.def("release_threads", &ReleaseThreads,
+        "Wait for the rendering threads (oneTBB's workers) to end; called before fork(). False where "
+        "another thread was rendering at that moment.");
   py::class_<Renderer>(m, "Renderer")
       .def(py::init<const std::string&, const std::vector<std::string>&, int, int>(), py::arg("kind"),
            py::arg("args"), py::arg("threads") = 1, py::arg("cache") = 0)

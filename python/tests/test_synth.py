@@ -163,6 +163,30 @@ class SynthTest(unittest.TestCase):
                             np.testing.assert_array_equal(sharp, expected[epoch][i][1])
         data.set_epoch(0)
 
+    def test_forked_workers_render_on_threads_after_the_parent_rendered_on_threads(self):
+        # oneTBB's pool does not survive fork(): a worker forked after the parent rendered with
+        # threads=2 once waited for the parent's threads for ever. Run in a child process with a
+        # time limit, so that a hang fails this test instead of stopping the suite.
+        script = (
+            'import sys, numpy as np, torch\n'
+            'from torch.utils.data import DataLoader\n'
+            'import blurkit.synth as synth\n'
+            f'data = synth.RotationDataset(sources={PANORAMAS!r}, length=4, size=48, frames=3, seed=3, threads=2)\n'
+            'expected = {i: data[i]["blurred"].numpy() for i in range(4)}\n'
+            'for rounds in range(2):\n'
+            '    loader = DataLoader(data, batch_size=1, num_workers=2, multiprocessing_context="fork")\n'
+            '    for batch in loader:\n'
+            '        i = int(batch["index"][0])\n'
+            '        np.testing.assert_array_equal(batch["blurred"][0].numpy(), expected[i])\n'
+            'print("ok")\n')
+        try:
+            done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, timeout=240,
+                                  env=dict(os.environ))
+        except subprocess.TimeoutExpired:
+            self.fail('forked DataLoader workers hung after the parent rendered with threads=2')
+        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        self.assertIn('ok', done.stdout)
+
     def test_uint8_items_are_the_float_items_bytes_with_frames_kept_and_reversed_alike(self):
         options = dict(sources=PANORAMAS, length=4, size=32, frames=5, seed=3, keep_frames=(0, 2, 4), time_reversal=True)
         floats, bytes_ = synth.RotationDataset(**options), synth.RotationDataset(dtype='uint8', **options)
@@ -239,6 +263,10 @@ class SynthTest(unittest.TestCase):
         with self.assertRaises(FileNotFoundError) as e:
             synth.Rotation(sources=['/no/such/panorama.exr'], samples=2)
         self.assertIn('/no/such/panorama.exr', str(e.exception))
+        # The error's type, not its wording, makes it a FileNotFoundError: a missing gyroscope log too.
+        with self.assertRaises(FileNotFoundError) as e:
+            synth.Rotation(sources=PANORAMAS, samples=2, trajectory='gyro', gyro='/no/such/log.csv', exposure_time=0.1)
+        self.assertIn('/no/such/log.csv', str(e.exception))
         cases = [
             (dict(sources=PANORAMAS, samples=2, frames=4), ['panorama', '--input', PANORAMAS[0], '--samples', '2',
                                                             '--frames', '4']),

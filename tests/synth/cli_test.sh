@@ -133,6 +133,16 @@ expect_error "from-log without shutter times" "--exposure-time from-log needs a 
   "$synth" panorama --input "$panos/studio.exr" --samples 2 --trajectory gyro --gyro "$work/gyro.csv" --exposure-time from-log --out "$work/x8"
 expect_error "raw GPMF without times" "hero7.raw: byte 1456: the gyroscope stream has no times" "$synth" gyro inspect \
   "$root/data/samples/gyro/gopro/hero7.raw"
+# Crafted options and files that once crashed or hung the reader: a column index of 1e10 (a
+# segmentation fault), a named pipe (read for ever), a negative rate.
+printf 't,wx,wy,wz\n0,0,0,0\n0.01,0,0,0\n0.02,0,0,0\n' >"$work/ok_gyro.csv"
+expect_error "--gyro-columns 1e10 is refused, not a crash" "ok_gyro.csv:1: no column '1e10'" \
+  "$synth" gyro inspect "$work/ok_gyro.csv" --gyro-columns 1e10,1,2,3
+mkfifo "$work/gyro.fifo"
+expect_error "a named pipe is refused, not read for ever" "gyro.fifo: not a regular file" \
+  timeout 20 "$synth" gyro inspect "$work/gyro.fifo"
+expect_error "--gyro-rate must be positive" "--gyro-rate must be a positive number" \
+  "$synth" gyro inspect "$root/data/samples/gyro/gopro/hero7.raw" --gyro-rate -200
 printf 't,wx,wy,wz\n0,0,0,0\n0.01,0,oops,0\n' >"$work/bad_gyro.csv"
 expect_error "malformed gyro row names file and line" "bad_gyro.csv:3: expected 4 numbers" "$synth" panorama --input "$panos/studio.exr" \
   --samples 2 --trajectory gyro --gyro "$work/bad_gyro.csv" --exposure-time 0.01 --out "$work/x8"

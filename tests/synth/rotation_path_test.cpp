@@ -290,13 +290,20 @@ class GyroFileTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-TEST_F(GyroFileTest, ReadsHeaderCommentsAndSeparators) {
-  auto log = GyroLog::Load(Write("a.csv", "t,wx,wy,wz\n# phone\n0,0.1,0.2,0.3\n0.01;0.1;0.2;0.3\r\n"
-                                          "0.025\t0.1\t0.2\t0.3\n\n0.03 0 0 0\n"));
+TEST_F(GyroFileTest, ReadsHeaderCommentsAndEachSeparator) {
+  auto log = GyroLog::Load(Write("a.csv", "t,wx,wy,wz\n# phone\n0,0.1,0.2,0.3\n0.01,0.1,0.2,0.3\r\n"
+                                          "0.025,0.1,0.2,0.3\n\n0.03,0,0,0\n"));
   EXPECT_EQ(log->size(), 4u);
   EXPECT_NEAR(log->duration(), 0.03, 1e-12);
   EXPECT_EQ(log->name(), "a.csv");
   EXPECT_EQ(log->sha256().size(), 64u);
+  // One delimiter a file, found from its first line: semicolons, tabs, runs of spaces.
+  for (const char* text : {"t;wx;wy;wz\n0;0.1;0.2;0.3\n0.03;0;0;0\n", "0\t0.1\t0.2\t0.3\n0.03\t0\t0\t0\n",
+                           "# t wx wy wz\n0  0.1 0.2 0.3\n  0.03 0 0 0\n"}) {
+    auto other = GyroLog::Load(Write("b.csv", text));
+    EXPECT_EQ(other->size(), 2u) << text;
+    EXPECT_NEAR(other->duration(), 0.03, 1e-12) << text;
+  }
 }
 
 TEST_F(GyroFileTest, BadFilesNameTheFileAndTheLine) {
@@ -309,7 +316,7 @@ TEST_F(GyroFileTest, BadFilesNameTheFileAndTheLine) {
   e = ErrorOf(Write("d.csv", "0,0,0,0\n0.01,0,0,0\n0.01,0,0,0\n"));
   EXPECT_NE(e.find("d.csv:3: time 0.01 s does not increase"), std::string::npos) << e;
   e = ErrorOf(Write("e.csv", "t,wx,wy,wz\n0,0,0,0\n"));
-  EXPECT_NE(e.find("e.csv: a gyroscope log needs at least two rows"), std::string::npos) << e;
+  EXPECT_NE(e.find("e.csv: a gyroscope log needs at least two samples, found 1"), std::string::npos) << e;
   e = ErrorOf(Write("f.csv", "0,0,0,0\n0.01,nan,0,0\n"));
   EXPECT_NE(e.find("f.csv:2: NaN"), std::string::npos) << e;
 }

@@ -26,6 +26,13 @@ class InputError : public Error {
   using Error::Error;
 };
 
+// Bad input of one kind: a file or folder named as input that is not there (Python callers get
+// FileNotFoundError for it).
+class MissingInputError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 class IoError : public Error {
  public:
   using Error::Error;

@@ -6,15 +6,18 @@
 //                   time comes from the track (or from STMP where the payload carries it)
 //   raw GPMF        the bytes of such a track (starting with a DEVC key)
 //   Gyroflow .gcsv  "GYROFLOW IMU LOG" (or "CAMERA IMU LOG"), header lines (orientation, tscale,
-//                   gscale, ascale) and rows t,gx,gy,gz[,ax,ay,az]
+//                   gscale, ascale) and rows t,gx,gy,gz[,ax,ay,az]; no orientation: refused
+//                   unless GyroFileOptions::axes gives it
 //   CSV             a header and columns mapped by GyroFileOptions (presets for Sensor Logger and
-//                   phyphox); blurkit's own t,wx,wy,wz rows without options
+//                   phyphox); blurkit's own t,wx,wy,wz rows without options; one delimiter a
+//                   file (tab, else semicolon, else comma, else spaces)
 //
 // GPMF (GoPro's gpmf-parser README and GPMF_common.h): big-endian KLV entries of a four-character
 // key, a type character, a structure size and a 16-bit repeat count, padded to 4 bytes; DEVC
 // devices nest STRM streams, whose last data entry is scaled by SCAL (one divisor or one per
-// channel). Times: STMP (microseconds) where present, else TICK (milliseconds), else the MP4
-// packet times, else the rate the user gives; never a rate made up here. Axes: MTRX with ORIO,
+// channel); a stream's metadata applies wherever it stands in the stream. Times, one source for a
+// whole stream: STMP (microseconds) where every payload has it, else TICK (milliseconds), else the
+// MP4 packet times, else the rate the user gives; never a mix, never a rate made up here. Axes: MTRX with ORIO,
 // else ORIN, else GoPro's documented per-model channel order, all into GoPro's IMU axes (X to the
 // camera's left, Y out of its back, Z up) and from there into blurkit's frame as (-X, -Z, -Y).
 // SHUT gives each video frame's exposure time.
@@ -56,7 +59,9 @@ struct GyroRecording {
   std::vector<double> exposure;        // GPMF SHUT: seconds, one per video frame
 };
 
-// Throws InputError naming the file and the byte offset (binary) or the line (text).
+// Throws InputError naming the file and the byte offset (binary) or the line (text); a path that is
+// not there MissingInputError; a path that is not a regular file (a FIFO, a folder) is refused
+// without being opened. The readers (synth/gyro_readers.h) bound what a file can make them hold.
 GyroRecording ReadGyroRecording(const std::filesystem::path& file, const GyroFileOptions& options = {});
 // The same on bytes already read (the fuzz test's entry point); `name` is used in messages.
 GyroRecording ReadGyroBytes(const std::string& bytes, const std::string& name,
