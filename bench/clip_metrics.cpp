@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
@@ -57,14 +58,19 @@ namespace {
 // PWPSNR, the pooled PSNR and the re-blur PSNR against the truth in one pass over the clip, with
 // buffers kept per thread (the clips of one run have one size). Squared differences of 8-bit
 // values are integers: PWPSNR and the pooled PSNR are summed exactly and divided by 255^2 once.
-// The re-blur is computed in float, as blur2vid computes it (float32 arrays): its error is far
-// below what a PSNR shows.
+// A value's sum over F frames is at most F * 255^2: int32 up to kInt32Frames frames (half the
+// memory traffic of int64 on the clips people score), int64 above, so that no clip length
+// overflows it. The re-blur is computed in float, as blur2vid computes it (float32 arrays): its
+// error is far below what a PSNR shows.
 struct PsnrFamily {
   double pwpsnr = 0, pooled = 0, reblur = 0;
 };
 
-PsnrFamily ComputePsnrFamily(const ClipView& p, const ClipView& g, bool pw, bool pooled, bool reblur) {
-  CheckClips(p, g);
+constexpr int kInt32Frames = INT32_MAX / (255 * 255);  // 33025
+
+template <typename Sum>
+PsnrFamily ComputePsnrFamilyWith(const ClipView& p, const ClipView& g, bool pw, bool pooled,
+                                 bool reblur) {
   static const std::vector<float> power = [] {
     std::vector<float> t(256);
     for (int v = 0; v < 256; ++v) t[v] = static_cast<float>(std::pow(v / 255.0, 2.2));
@@ -72,7 +78,7 @@ PsnrFamily ComputePsnrFamily(const ClipView& p, const ClipView& g, bool pw, bool
   }();
   const size_t n = Values(p);
   const int f = p.frames;
-  thread_local std::vector<int32_t> forward, reverse;  // at most F * 255^2
+  thread_local std::vector<Sum> forward, reverse;  // at most F * 255^2
   thread_local std::vector<float> bp, bg;
   if (pw) {
     forward.assign(n, 0);
@@ -89,8 +95,8 @@ PsnrFamily ComputePsnrFamily(const ClipView& p, const ClipView& g, bool pw, bool
     const uint8_t* rk = p.Frame(f - 1 - k).data;
     if (pw || pooled) {
       int64_t fw_sum = 0, rv_sum = 0;  // one frame: at most 255^2 * H * W * 3
-      int32_t* fw = pw ? forward.data() : nullptr;
-      int32_t* rv = pw ? reverse.data() : nullptr;
+      Sum* fw = pw ? forward.data() : nullptr;
+      Sum* rv = pw ? reverse.data() : nullptr;
       for (size_t i = 0; i < n; ++i) {
         const int32_t a = int32_t(pk[i]) - gk[i], b = int32_t(rk[i]) - gk[i];
         const int32_t aa = a * a, bb = b * b;
@@ -132,6 +138,13 @@ PsnrFamily ComputePsnrFamily(const ClipView& p, const ClipView& g, bool pw, bool
     out.reblur = PsnrOfMse(sum / n);
   }
   return out;
+}
+
+PsnrFamily ComputePsnrFamily(const ClipView& p, const ClipView& g, bool pw, bool pooled,
+                             bool reblur) {
+  CheckClips(p, g);
+  return p.frames <= kInt32Frames ? ComputePsnrFamilyWith<int32_t>(p, g, pw, pooled, reblur)
+                                  : ComputePsnrFamilyWith<int64_t>(p, g, pw, pooled, reblur);
 }
 
 }  // namespace
@@ -315,40 +328,61 @@ std::vector<uint8_t> HalveFrames(const uint8_t* rgb, int frames, int height, int
 }
 
 Bootstrap::Bootstrap(int64_t clips, int resamples, uint64_t seed)
-    : clips_(clips), resamples_(resamples) {
+    : clips_(clips), resamples_(resamples), seed_(seed) {
   BLURKIT_CHECK(clips > 0 && resamples > 0);
-  RandomStream rng(seed, RandomPurpose::kBootstrap, static_cast<uint64_t>(clips));
-  draws_.resize(static_cast<size_t>(resamples) * clips);
-  for (auto& d : draws_) d = static_cast<uint32_t>(rng.UniformInt(static_cast<uint64_t>(clips)));
 }
 
 Interval Bootstrap::MeanInterval(const std::vector<double>& values) const {
-  BLURKIT_CHECK(static_cast<int64_t>(values.size()) == clips_) << values.size() << " vs " << clips_;
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::vector<double> means;
-  means.reserve(resamples_);
-  for (int b = 0; b < resamples_; ++b) {
-    const uint32_t* d = draws_.data() + static_cast<size_t>(b) * clips_;
-    double sum = 0;
-    int64_t count = 0;
-    for (int64_t i = 0; i < clips_; ++i) {
-      const double v = values[d[i]];
-      if (std::isnan(v)) continue;
-      sum += v;
-      ++count;
-    }
-    if (count > 0) means.push_back(sum / count);
+  return MeanIntervals({&values}).front();
+}
+
+std::vector<Interval> Bootstrap::MeanIntervals(
+    const std::vector<const std::vector<double>*>& metrics) const {
+  const size_t m = metrics.size();
+  for (const auto* values : metrics) {
+    BLURKIT_CHECK(static_cast<int64_t>(values->size()) == clips_)
+        << values->size() << " vs " << clips_;
   }
-  if (means.empty()) return {nan, nan};
-  std::sort(means.begin(), means.end());
-  // numpy.percentile's default (linear interpolation between order statistics).
-  auto percentile = [&](double q) {
-    const double pos = q * (means.size() - 1);
-    const size_t i = static_cast<size_t>(std::floor(pos));
-    const size_t j = std::min(i + 1, means.size() - 1);
-    return means[i] + (pos - i) * (means[j] - means[i]);
-  };
-  return {percentile(0.025), percentile(0.975)};
+  // The draws are made again on every call, one resample at a time, in the order they always had
+  // (resample by resample, clip by clip, from one stream): nothing of size resamples x clips is
+  // kept, and each metric's resample means are the same as when the draws were stored.
+  RandomStream rng(seed_, RandomPurpose::kBootstrap, static_cast<uint64_t>(clips_));
+  std::vector<std::vector<double>> means(m);
+  for (auto& v : means) v.reserve(resamples_);
+  std::vector<double> sum(m);
+  std::vector<int64_t> count(m);
+  for (int b = 0; b < resamples_; ++b) {
+    std::fill(sum.begin(), sum.end(), 0.0);
+    std::fill(count.begin(), count.end(), 0);
+    for (int64_t i = 0; i < clips_; ++i) {
+      const size_t d = static_cast<size_t>(rng.UniformInt(static_cast<uint64_t>(clips_)));
+      for (size_t k = 0; k < m; ++k) {
+        const double v = (*metrics[k])[d];
+        if (std::isnan(v)) continue;
+        sum[k] += v;
+        ++count[k];
+      }
+    }
+    for (size_t k = 0; k < m; ++k) {
+      if (count[k] > 0) means[k].push_back(sum[k] / count[k]);
+    }
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<Interval> out(m, Interval{nan, nan});
+  for (size_t k = 0; k < m; ++k) {
+    std::vector<double>& v = means[k];
+    if (v.empty()) continue;
+    std::sort(v.begin(), v.end());
+    // numpy.percentile's default (linear interpolation between order statistics).
+    auto percentile = [&](double q) {
+      const double pos = q * (v.size() - 1);
+      const size_t i = static_cast<size_t>(std::floor(pos));
+      const size_t j = std::min(i + 1, v.size() - 1);
+      return v[i] + (pos - i) * (v[j] - v[i]);
+    };
+    out[k] = {percentile(0.025), percentile(0.975)};
+  }
+  return out;
 }
 
 }  // namespace blurkit::bench

@@ -204,23 +204,34 @@ CompareCommandResult RunCompare(const CompareCommandOptions& options) {
     runs[1].method += " (B)";
   }
   CompareCommandResult result;
-  result.differences = ComparePaired(runs[0], runs[1]);
+  result.comparison = ComparePaired(runs[0], runs[1]);
+  const PairedComparison& c = result.comparison;
   Table& t = result.table;
   t.title = "paired comparison: B = " + runs[1].method + " against A = " + runs[0].method;
   t.notes = ScoringNotes(options.score, options.ground_truth.string());
-  t.notes.push_back("B - A: the mean over the clips both scored of B's value less A's, with its 95% "
-                    "bootstrap interval; an interval that excludes 0 is a difference these clips "
-                    "support. B wins: the fraction of clips where B is better (ties count half)");
-  t.header = {"metric", "clips", "A", "B", "B - A", "B wins", "better"};
-  for (const auto& d : result.differences) {
+  t.notes.push_back(
+      "clips: " + std::to_string(c.shared) +
+      " scored by both and compared; left out: " + std::to_string(c.clips_a - c.shared) +
+      " scored by A only, " + std::to_string(c.clips_b - c.shared) + " by B only");
+  t.notes.push_back(
+      "A, B and B - A: means over the same clips, those both scored where both have a "
+      "value (the column clips; left out: clips both scored where one has none); B - A "
+      "with its 95% bootstrap interval, an interval that excludes 0 is a difference "
+      "these clips support. B wins: the fraction of those clips where B is better (ties "
+      "count half)");
+  t.header = {"metric", "clips", "left out", "A", "B", "B - A", "B wins", "better"};
+  for (const auto& d : c.metrics) {
     const int decimals = d.name.rfind("ssim", 0) == 0 || d.name == "patch_ssim" ? 4 : d.name == "epe_dis" ? 3 : 2;
     const bool clear = !std::isnan(d.ci.lo) && (d.ci.lo > 0 || d.ci.hi < 0);
     const bool b_better = d.lower_is_better ? d.difference < 0 : d.difference > 0;
     const std::string better = !clear ? "no clear difference" : b_better ? "B" : "A";
+    std::vector<std::pair<std::string, std::string>> ci(t.header.size());  // B - A's only
+    ci[5] = {FormatNumber(d.ci.lo, decimals), FormatNumber(d.ci.hi, decimals)};
     t.AddRow({d.label + (d.lower_is_better ? " (lower is better)" : ""), std::to_string(d.clips),
-              FormatNumber(d.mean_a, decimals), FormatNumber(d.mean_b, decimals),
-              FormatNumber(d.difference, decimals), FormatNumber(d.b_wins, 3), better},
-             {{}, {}, {}, {}, {FormatNumber(d.ci.lo, decimals), FormatNumber(d.ci.hi, decimals)}, {}, {}});
+              std::to_string(d.left_out), FormatNumber(d.mean_a, decimals),
+              FormatNumber(d.mean_b, decimals), FormatNumber(d.difference, decimals),
+              FormatNumber(d.b_wins, 3), better},
+             ci);
   }
   if (!options.out.empty()) {
     OutputFolder folder(options.out);

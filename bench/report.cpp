@@ -60,11 +60,17 @@ std::vector<std::string> ScoringNotes(const ScoreOptions& options, const std::st
     notes.push_back("protocol: blur2vid-gopro (every frame reduced 2x with area averaging, 1280x720 "
                     "-> 640x360, before any metric)");
   }
+  // blur2vid defines the field's metrics on RGB without a crop, whatever --profile says.
+  notes.push_back(
+      "PSNR_p: the better order's mean per-frame PSNR, on RGB without a crop whatever "
+      "the metric profile (blur2vid's PSNR)");
   if (options.clip_metrics) {
-    notes.push_back("PSNR_p, PWPSNR, pooled PSNR, re-blur PSNR vs GT: peak 1 on RGB / 255, each in its "
-                    "own better order; EPE (DIS): OpenCV DIS flow, not RAFT, lower is better; patch "
-                    "SSIM: scikit-image defaults on " + std::to_string(options.patch) + "x" +
-                    std::to_string(options.patch) + " tiles (docs/bench.md)");
+    notes.push_back(
+        "PWPSNR, pooled PSNR, re-blur PSNR vs GT: peak 1 on RGB / 255 without a crop, "
+        "each in its own better order; EPE (DIS): OpenCV DIS flow, not RAFT, lower is "
+        "better; patch SSIM: scikit-image defaults on " +
+        std::to_string(options.patch) + "x" + std::to_string(options.patch) +
+        " tiles, RGB without a crop (docs/bench.md)");
   }
   notes.push_back("[lo, hi]: 95% bootstrap interval of the mean over clips (percentile, " +
                   std::to_string(Bootstrap::kResamples) + " resamples, fixed seed)");

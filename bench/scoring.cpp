@@ -51,7 +51,37 @@ double MeanOf(const std::vector<double>& v) {
   return count ? sum / count : NAN;
 }
 
+// blur2vid's "PSNR" (docs/bench.md, M:151-156, M:291-297): per order, the mean over the F frames
+// of the per-frame PSNR on RGB without a crop, whatever the metric profile (each frame capped at
+// kPsnrCap, blurkit's); the better order. `forward` and `reverse` are the clip's per-frame PSNRs
+// under `profile`, reused when that profile is RGB without a crop.
+double PsnrP(const uint8_t* predicted, const uint8_t* truth, int f, int height, int width,
+             const MetricProfile& profile, const std::vector<double>& forward,
+             const std::vector<double>& reverse) {
+  const bool rgb = profile.channels == MetricProfile::Channels::kRgb && profile.crop_border == 0;
+  const size_t image = static_cast<size_t>(height) * width * 3;
+  double sum_forward = 0, sum_reverse = 0;
+  for (int j = 0; j < f; ++j) {
+    const ImageView g{truth + j * image, height, width};
+    sum_forward +=
+        CappedPsnr(rgb ? forward[j] : Psnr(ImageView{predicted + j * image, height, width}, g, {}));
+    sum_reverse += CappedPsnr(
+        rgb ? reverse[j] : Psnr(ImageView{predicted + (f - 1 - j) * image, height, width}, g, {}));
+  }
+  return std::max(sum_forward, sum_reverse) / f;
+}
+
 }  // namespace
+
+double NonMiddleMean(const std::vector<double>& per_position, bool psnr) {
+  const int f = static_cast<int>(per_position.size());
+  if (f < 2) return NAN;
+  double sum = 0;
+  for (int j = 0; j < f; ++j) {
+    if (j != f / 2) sum += psnr ? CappedPsnr(per_position[j]) : per_position[j];
+  }
+  return sum / (f - 1);
+}
 
 std::string PositionName(int j, int frames) {
   if (frames == 1 || j == frames / 2) return "middle";
@@ -199,12 +229,9 @@ ScoreRun ScoreMethod(const fs::path& ground_truth, const PredictionSource& predi
     s.ssim = ordered.ssim;
     s.psnr_reversed = ordered.psnr_reversed;
     s.ssim_reversed = ordered.ssim_reversed;
-    auto capped_mean = [](const std::vector<double>& v) {
-      double sum = 0;
-      for (double x : v) sum += CappedPsnr(x);
-      return sum / v.size();
-    };
-    s.psnr_p = std::max(capped_mean(fp_psnr), capped_mean(rv_psnr));
+    s.psnr_p = f > 1 ? PsnrP(predicted->rgb.data(), sharp, f, height, width, options.profile,
+                             fp_psnr, rv_psnr)
+                     : NAN;
     s.reblur_psnr_input =
         f > 1 ? ReblurPsnr(gt.blurred.data(), predicted->rgb.data(), f, height, width, options.profile)
               : NAN;
@@ -245,15 +272,10 @@ std::vector<ClipMetric> PerClipMetrics(const ScoreRun& run) {
     add("ssim_" + pos, "SSIM " + pos, false, [j](const SampleScore& s) { return s.ssim[j]; });
   }
   if (f > 1) {
-    auto others = [f](const std::vector<double>& v, bool psnr) {
-      double sum = 0;
-      for (int j = 0; j < f; ++j) {
-        if (j != f / 2) sum += psnr ? CappedPsnr(v[j]) : v[j];
-      }
-      return sum / (f - 1);
-    };
-    add("psnr_others", "PSNR non-middle", false, [&](const SampleScore& s) { return others(s.psnr, true); });
-    add("ssim_others", "SSIM non-middle", false, [&](const SampleScore& s) { return others(s.ssim, false); });
+    add("psnr_others", "PSNR non-middle", false,
+        [](const SampleScore& s) { return NonMiddleMean(s.psnr, true); });
+    add("ssim_others", "SSIM non-middle", false,
+        [](const SampleScore& s) { return NonMiddleMean(s.ssim, false); });
     add("psnr_p", "PSNR_p", false, [](const SampleScore& s) { return s.psnr_p; });
     add("pwpsnr", "PWPSNR", false, [](const SampleScore& s) { return CappedPsnr(s.clip.pwpsnr); });
     add("psnr_pooled", "pooled PSNR", false,
@@ -275,41 +297,41 @@ MethodSummary Summarize(const ScoreRun& run) {
   m.samples = static_cast<int64_t>(run.samples.size());
   m.missing = static_cast<int64_t>(run.missing.size());
   m.model_info = run.model_info;
-  const int f = run.spec.frames;
-  std::vector<std::vector<double>> psnr(f), ssim(f);
-  std::vector<double> others_psnr, others_ssim, reblur;
   for (const auto& s : run.samples) {
-    for (int j = 0; j < f; ++j) {
-      if (std::isinf(s.psnr[j])) ++m.capped;
-      psnr[j].push_back(CappedPsnr(s.psnr[j]));
-      ssim[j].push_back(s.ssim[j]);
-      if (j != f / 2) {
-        others_psnr.push_back(CappedPsnr(s.psnr[j]));
-        others_ssim.push_back(s.ssim[j]);
-      }
-    }
+    for (double p : s.psnr) m.capped += std::isinf(p) ? 1 : 0;
     if (s.psnr_reversed) ++m.reversed;
-    if (!std::isnan(s.reblur_psnr_input)) reblur.push_back(CappedPsnr(s.reblur_psnr_input));
   }
-  for (int j = 0; j < f; ++j) m.positions.push_back({PositionName(j, f), MeanOf(psnr[j]), MeanOf(ssim[j])});
-  m.psnr_middle = MeanOf(psnr[f / 2]);
-  m.ssim_middle = MeanOf(ssim[f / 2]);
-  m.psnr_others = MeanOf(others_psnr);
-  m.ssim_others = MeanOf(others_ssim);
-  m.reblur_psnr_input = MeanOf(reblur);
+  // Every mean is the mean over clips of PerClipMetrics' values (NaN where a metric is not
+  // defined for the test set, e.g. the clip metrics for F = 1), so each mean and its interval
+  // come from the same numbers.
+  const std::vector<ClipMetric> metrics = PerClipMetrics(run);
+  std::map<std::string, double> mean;
+  for (const ClipMetric& c : metrics) mean[c.name] = MeanOf(c.values);
+  auto get = [&](const std::string& name) {
+    auto it = mean.find(name);
+    return it == mean.end() ? NAN : it->second;
+  };
+  const int f = run.spec.frames;
+  for (int j = 0; j < f; ++j) {
+    const std::string pos = PositionName(j, f);
+    m.positions.push_back({pos, get("psnr_" + pos), get("ssim_" + pos)});
+  }
+  m.psnr_middle = get("psnr_middle");
+  m.ssim_middle = get("ssim_middle");
+  m.psnr_others = get("psnr_others");
+  m.ssim_others = get("ssim_others");
+  m.reblur_psnr_input = get("reblur_psnr_input");
+  m.psnr_p = get("psnr_p");
+  m.pwpsnr = get("pwpsnr");
+  m.psnr_pooled = get("psnr_pooled");
+  m.reblur_psnr_gt = get("reblur_psnr_gt");
+  m.epe_dis = get("epe_dis");
+  m.patch_ssim = get("patch_ssim");
   if (run.samples.empty()) return m;
-  const Bootstrap bootstrap(m.samples);
-  for (const ClipMetric& c : PerClipMetrics(run)) {
-    m.ci[c.name] = bootstrap.MeanInterval(c.values);
-    const double mean = MeanOf(c.values);
-    if (c.name == "psnr_p") m.psnr_p = mean;
-    if (c.name == "pwpsnr") m.pwpsnr = mean;
-    if (c.name == "psnr_pooled") m.psnr_pooled = mean;
-    if (c.name == "reblur_psnr_gt") m.reblur_psnr_gt = mean;
-    if (c.name == "epe_dis") m.epe_dis = mean;
-    if (c.name == "patch_ssim") m.patch_ssim = mean;
-  }
-  if (f == 1) m.psnr_p = m.pwpsnr = m.psnr_pooled = m.reblur_psnr_gt = m.epe_dis = NAN;
+  std::vector<const std::vector<double>*> values;
+  for (const ClipMetric& c : metrics) values.push_back(&c.values);
+  const std::vector<Interval> ci = Bootstrap(m.samples).MeanIntervals(values);
+  for (size_t k = 0; k < metrics.size(); ++k) m.ci[metrics[k].name] = ci[k];
   return m;
 }
 
@@ -321,47 +343,43 @@ std::vector<BlurBin> BinByMagnitude(const ScoreRun& run, int bins, double lo, do
     out[b].lo = lo + b * width;
     out[b].hi = lo + (b + 1) * width;
   }
-  std::vector<std::vector<double>> mid(bins), others(bins), all(bins), ssim(bins);
+  std::vector<std::vector<double>> all(bins), ssim(bins);  // every position of every clip
   std::vector<std::vector<double>> clip_mid(bins), clip_others(bins);  // one value per clip
   const int f = run.spec.frames;
   for (const auto& s : run.samples) {
     int b = width > 0 ? static_cast<int>((s.magnitude - lo) / width) : 0;
     b = std::clamp(b, 0, bins - 1);
     out[b].count++;
-    double sum_others = 0;
-    for (int j = 0; j < f; ++j) {
-      if (j != f / 2) sum_others += CappedPsnr(s.psnr[j]);
-    }
     clip_mid[b].push_back(CappedPsnr(s.psnr[f / 2]));
-    clip_others[b].push_back(f > 1 ? sum_others / (f - 1) : NAN);
+    clip_others[b].push_back(NonMiddleMean(s.psnr, true));
     for (int j = 0; j < f; ++j) {
-      const double p = CappedPsnr(s.psnr[j]);
-      (j == f / 2 ? mid : others)[b].push_back(p);
-      all[b].push_back(p);
+      all[b].push_back(CappedPsnr(s.psnr[j]));
       ssim[b].push_back(s.ssim[j]);
     }
   }
   for (int b = 0; b < bins; ++b) {
-    out[b].psnr_middle = MeanOf(mid[b]);
-    out[b].psnr_others = MeanOf(others[b]);
+    out[b].psnr_middle = MeanOf(clip_mid[b]);
+    out[b].psnr_others = MeanOf(clip_others[b]);
     out[b].psnr_all = MeanOf(all[b]);
     out[b].ssim_all = MeanOf(ssim[b]);
-    if (out[b].count > 0) {
-      const Bootstrap bootstrap(out[b].count);
-      out[b].psnr_middle_ci = bootstrap.MeanInterval(clip_mid[b]);
-      out[b].psnr_others_ci = bootstrap.MeanInterval(clip_others[b]);
-    } else {
-      out[b].psnr_middle_ci = out[b].psnr_others_ci = {NAN, NAN};
+    out[b].psnr_middle_ci = out[b].psnr_others_ci = {NAN, NAN};
+    if (out[b].count >= kMinClipsForBinInterval) {
+      const auto ci = Bootstrap(out[b].count).MeanIntervals({&clip_mid[b], &clip_others[b]});
+      out[b].psnr_middle_ci = ci[0];
+      out[b].psnr_others_ci = ci[1];
     }
   }
   return out;
 }
 
-std::vector<PairedDifference> ComparePaired(const ScoreRun& a, const ScoreRun& b) {
+PairedComparison ComparePaired(const ScoreRun& a, const ScoreRun& b) {
   if (a.spec.frames != b.spec.frames) {
     throw InputError(Msg() << "compare: '" << a.method << "' and '" << b.method
                            << "' were scored on test sets with different frame counts");
   }
+  PairedComparison out;
+  out.clips_a = static_cast<int64_t>(a.samples.size());
+  out.clips_b = static_cast<int64_t>(b.samples.size());
   // The clips both scored, in the ground truth's order.
   std::map<std::string, size_t> in_b;
   for (size_t k = 0; k < b.samples.size(); ++k) in_b[b.samples[k].id] = k;
@@ -372,39 +390,46 @@ std::vector<PairedDifference> ComparePaired(const ScoreRun& a, const ScoreRun& b
     pick_a.push_back(k);
     pick_b.push_back(it->second);
   }
+  out.shared = static_cast<int64_t>(pick_a.size());
   if (pick_a.empty()) {
     throw InputError(Msg() << "compare: '" << a.method << "' and '" << b.method
                            << "' have no scored sample in common");
   }
   const auto ma = PerClipMetrics(a), mb = PerClipMetrics(b);
-  const Bootstrap bootstrap(static_cast<int64_t>(pick_a.size()));
-  std::vector<PairedDifference> out;
+  // Per metric, A, B and B - A over the same clips: those both scored where both have a value.
+  std::vector<std::vector<double>> diffs;
   for (size_t m = 0; m < ma.size(); ++m) {
     PairedDifference d;
     d.name = ma[m].name;
     d.label = ma[m].label;
     d.lower_is_better = ma[m].lower_is_better;
-    std::vector<double> va, vb, diff;
+    std::vector<double> va, vb, diff(pick_a.size(), NAN);
     double wins = 0;
     for (size_t k = 0; k < pick_a.size(); ++k) {
       const double x = ma[m].values[pick_a[k]], y = mb[m].values[pick_b[k]];
+      if (std::isnan(x) || std::isnan(y)) continue;
       va.push_back(x);
       vb.push_back(y);
-      const bool both = !std::isnan(x) && !std::isnan(y);
-      diff.push_back(both ? y - x : NAN);
-      if (!both) continue;
-      ++d.clips;
+      diff[k] = y - x;
       const bool better = d.lower_is_better ? y < x : y > x;
       wins += better ? 1.0 : (y == x ? 0.5 : 0.0);
     }
+    d.clips = static_cast<int64_t>(va.size());
+    d.left_out = out.shared - d.clips;
     if (d.clips == 0) continue;  // not defined on this test set (e.g. EPE for F = 1)
     d.mean_a = MeanOf(va);
     d.mean_b = MeanOf(vb);
     d.difference = MeanOf(diff);
-    d.ci = bootstrap.MeanInterval(diff);
     d.b_wins = wins / d.clips;
-    out.push_back(d);
+    out.metrics.push_back(d);
+    diffs.push_back(std::move(diff));
   }
+  // The shared clips are resampled, the same draws for every metric; a metric's clips without
+  // both values are left out of each resample's mean.
+  std::vector<const std::vector<double>*> values;
+  for (const auto& diff : diffs) values.push_back(&diff);
+  const std::vector<Interval> ci = Bootstrap(out.shared).MeanIntervals(values);
+  for (size_t k = 0; k < out.metrics.size(); ++k) out.metrics[k].ci = ci[k];
   return out;
 }
 

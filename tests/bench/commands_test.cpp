@@ -129,5 +129,27 @@ TEST_F(CommandsTest, MatrixConfigErrorsNameTheProblem) {
   }
 }
 
+TEST_F(CommandsTest, CompareSaysHowManyClipsWereComparedAndLeftOut) {
+  // A has predictions for s1 and s3 only; B for all five clips.
+  testing::WritePredictions(
+      root_ / "test_a", root_ / "partial", 3, [](const Sample& s) { return s.sharp; },
+      /*skip_every=*/2);
+  CompareCommandOptions o;
+  o.ground_truth = root_ / "test_a";
+  o.predictions = {(root_ / "partial").string(), (root_ / "noisy" / "test_a").string()};
+  o.score.progress = false;
+  o.score.allow_missing = true;
+  const CompareCommandResult r = RunCompare(o);
+  EXPECT_EQ(r.comparison.shared, 2);
+  const std::string md = r.table.ToMarkdown();
+  EXPECT_NE(
+      md.find("clips: 2 scored by both and compared; left out: 0 scored by A only, 3 by B only"),
+      std::string::npos)
+      << md;
+  ASSERT_EQ(r.table.header[1], "clips");
+  ASSERT_EQ(r.table.header[2], "left out");
+  for (const auto& row : r.table.rows) EXPECT_EQ(row[1], "2") << row[0];
+}
+
 }  // namespace
 }  // namespace blurkit::bench

@@ -188,6 +188,22 @@ class FieldMetrics(unittest.TestCase):
     def test_psnr_p(self):
         self.check('psnr_p', ref_psnr_p, 3)
 
+    def test_psnr_p_is_rgb_without_crop_whatever_the_profile(self):
+        out = os.path.join(self.work, 'score_noisy_y_crop4')
+        run(BENCH, 'score', '--gt', self.gt, '--pred', os.path.join(self.work, 'pred_noisy'),
+            '--name', 'noisy', '--out', out, '--quiet', '--no-baseline', '--profile', 'y-crop4')
+        scores = per_sample(out)
+        for i, sid in enumerate(self.ids):
+            with self.subTest(sample=sid):
+                self.assertAlmostEqual(value(scores[sid]['psnr_p']),
+                                       ref_psnr_p(self.cases['noisy'][i], self.sharp[i]), places=3)
+                # the per-position PSNRs do follow the profile
+                self.assertNotEqual(scores[sid]['psnr_middle'],
+                                    self.scores['noisy'][sid]['psnr_middle'])
+        notes = json.load(open(os.path.join(out, 'summary.json')))['notes']
+        self.assertTrue(any(n.startswith('PSNR_p') and 'RGB without a crop' in n for n in notes),
+                        notes)
+
     def test_pooled_psnr(self):
         self.check('psnr_pooled', ref_pooled, 3)
 
@@ -248,6 +264,9 @@ class FieldMetrics(unittest.TestCase):
                 '--pred', os.path.join(self.work, 'pred_noisy'), '--name', 'repeated', '--name', 'noisy',
                 '--out', out, '--quiet')
         self.assertIn('B - A', r.stdout)
+        n = len(self.ids)
+        self.assertIn(f'clips: {n} scored by both and compared; left out: 0 scored by A only, '
+                      '0 by B only', r.stdout)
         table = json.load(open(os.path.join(out, 'compare.json')))
         rows = {row['metric']: row for row in table['rows']}
         a, b = self.scores['repeated'], self.scores['noisy']
@@ -255,6 +274,10 @@ class FieldMetrics(unittest.TestCase):
             diff = np.array([value(b[i][column]) - value(a[i][column]) for i in self.ids])
             row = rows[label]
             self.assertEqual(row['clips'], len(self.ids))
+            self.assertEqual(row['left out'], 0)
+            for side, scores in (('A', a), ('B', b)):
+                mean = np.mean([value(scores[i][column]) for i in self.ids])
+                self.assertAlmostEqual(row[side], mean, delta=0.01)
             self.assertAlmostEqual(row['B - A'], diff.mean(), delta=0.01)
             wins = np.mean(diff < 0) if 'lower' in label else np.mean(diff > 0)
             self.assertAlmostEqual(row['B wins'], wins, places=3)

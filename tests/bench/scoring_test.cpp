@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "blurkit/bench/report.h"
 #include "blurkit/bench/table.h"
 #include "blurkit/core/error.h"
 #include "test_datasets.h"
@@ -207,21 +208,6 @@ TEST_F(ScoringTest, SummaryIntervalsHoldTheMeanAndRepeatToTheBit) {
   EXPECT_FALSE(std::isnan(a.epe_dis));
 }
 
-TEST(Bootstrap, ConstantValuesGiveAPointAndNanValuesAreLeftOut) {
-  const Bootstrap b(5);
-  const Interval c = b.MeanInterval({2.5, 2.5, 2.5, 2.5, 2.5});
-  EXPECT_EQ(c.lo, 2.5);
-  EXPECT_EQ(c.hi, 2.5);
-  const Interval n = b.MeanInterval({1.0, NAN, 1.0, NAN, 1.0});
-  EXPECT_EQ(n.lo, 1.0);
-  EXPECT_EQ(n.hi, 1.0);
-  const Interval spread = b.MeanInterval({0, 1, 2, 3, 4});
-  EXPECT_GE(spread.lo, 0.0);
-  EXPECT_LT(spread.lo, 2.0);
-  EXPECT_GT(spread.hi, 2.0);
-  EXPECT_LE(spread.hi, 4.0);
-}
-
 TEST(Table, IntervalsShowBesideTheValueAndAsColumnsInCsvAndJson) {
   Table t;
   t.header = {"method", "PSNR"};
@@ -244,6 +230,131 @@ TEST_F(ScoringTest, BlurBinsCountSamplesByMagnitude) {
   EXPECT_EQ(bins[1].count, 3);  // 3, 4, 5
   EXPECT_DOUBLE_EQ(bins[0].lo, 0);
   EXPECT_DOUBLE_EQ(bins[1].hi, 6);
+}
+
+TEST_F(ScoringTest, PsnrPIsRgbWithoutCropWhateverTheProfile) {
+  // blur2vid's PSNR: per order the mean of the per-frame RGB PSNRs (no crop), the better order.
+  auto noisy = [](const Sample& s) {
+    std::vector<uint8_t> out = s.sharp;
+    for (size_t k = 0; k < out.size(); ++k)
+      out[k] = uint8_t(std::min(255, out[k] + int(k % (4 + s.index))));
+    Sample t = s;
+    t.sharp = out;
+    return testing::Reversed(t, 3);
+  };
+  testing::WritePredictions(root_ / "gt", root_ / "noisy", 3, noisy);
+  auto source = OpenPredictions((root_ / "noisy").string());
+  DatasetReader gt(root_ / "gt"), pred(root_ / "noisy");
+  for (const char* profile : {"rgb", "y", "y-crop4", "rgb-crop2"}) {
+    options_.profile = MetricProfile::Parse(profile);
+    const ScoreRun run = ScoreMethod(root_ / "gt", *source, options_);
+    for (const SampleScore& s : run.samples) {
+      const Sample g = gt.Read(s.index), p = pred.Read(s.index);
+      double forward = 0, reverse = 0;
+      for (int j = 0; j < 3; ++j) {
+        const ImageView truth{g.SharpFrame(j, gt.spec()), 24, 32};
+        forward += CappedPsnr(Psnr(ImageView{p.SharpFrame(j, pred.spec()), 24, 32}, truth, {})) / 3;
+        reverse +=
+            CappedPsnr(Psnr(ImageView{p.SharpFrame(2 - j, pred.spec()), 24, 32}, truth, {})) / 3;
+      }
+      EXPECT_NEAR(s.psnr_p, std::max(forward, reverse), 1e-12) << profile << " " << s.id;
+    }
+  }
+}
+
+TEST(NonMiddleMean, IsTheMeanOfTheOtherPositionsWithPsnrCapped) {
+  EXPECT_DOUBLE_EQ(NonMiddleMean({10, 99, 20}, true), 15);
+  EXPECT_DOUBLE_EQ(NonMiddleMean({INFINITY, 5, 20}, true), (kPsnrCap + 20) / 2);
+  EXPECT_DOUBLE_EQ(NonMiddleMean({0.5, 0.9, 0.7, 0.1, 0.3}, false), (0.5 + 0.9 + 0.1 + 0.3) / 4);
+  EXPECT_TRUE(std::isnan(NonMiddleMean({30}, true)));
+}
+
+TEST_F(ScoringTest, NonMiddleMeansOfSummaryClipsAndBinsAreOneDefinition) {
+  auto base = OpenPredictions("blurred-input");
+  const ScoreRun run = ScoreMethod(root_ / "gt", *base, options_);
+  const MethodSummary m = Summarize(run);
+  const auto metrics = PerClipMetrics(run);
+  const auto bins = BinByMagnitude(run, 1, 0, 6);  // one bin holds every clip
+  for (const auto& c : metrics) {
+    if (c.name != "psnr_others" && c.name != "ssim_others") continue;
+    double sum = 0;
+    for (size_t k = 0; k < run.samples.size(); ++k) {
+      const auto& s = run.samples[k];
+      const double want =
+          c.name == "psnr_others" ? NonMiddleMean(s.psnr, true) : NonMiddleMean(s.ssim, false);
+      EXPECT_EQ(c.values[k], want) << c.name;
+      sum += want;
+    }
+    EXPECT_DOUBLE_EQ(c.name == "psnr_others" ? m.psnr_others : m.ssim_others,
+                     sum / run.samples.size());
+  }
+  EXPECT_EQ(bins[0].psnr_others, m.psnr_others);
+  EXPECT_EQ(bins[0].psnr_middle, m.psnr_middle);
+}
+
+TEST_F(ScoringTest, BinsOfFewerThanTheMinimumClipsShowNoInterval) {
+  // 14 clips with magnitudes 0..13; two bins over [0, 20]: 10 clips (the minimum) and 4.
+  testing::WriteDataset(root_ / "gt14", DatasetKind::kRotation, 3, 14, 24, 32, 3);
+  auto base = OpenPredictions("blurred-input");
+  const ScoreRun run = ScoreMethod(root_ / "gt14", *base, options_);
+  ASSERT_EQ(kMinClipsForBinInterval, 10);
+  const auto bins = BinByMagnitude(run, 2, 0, 20);
+  ASSERT_EQ(bins[0].count, 10);
+  ASSERT_EQ(bins[1].count, 4);
+  EXPECT_LT(bins[0].psnr_middle_ci.lo, bins[0].psnr_middle_ci.hi);
+  EXPECT_LT(bins[0].psnr_others_ci.lo, bins[0].psnr_others_ci.hi);
+  EXPECT_TRUE(std::isnan(bins[1].psnr_middle_ci.lo) && std::isnan(bins[1].psnr_middle_ci.hi));
+  EXPECT_TRUE(std::isnan(bins[1].psnr_others_ci.lo) && std::isnan(bins[1].psnr_others_ci.hi));
+  EXPECT_FALSE(std::isnan(bins[1].psnr_middle));  // the mean is still shown
+  // The table shows the mean without an interval.
+  const Table t = BlurSizeTable({run}, 2, 0, 20, "blur", {});
+  EXPECT_FALSE(t.intervals[0][2].first.empty());
+  EXPECT_TRUE(t.intervals[1][2].first.empty());
+  EXPECT_TRUE(t.intervals[1][3].first.empty());
+}
+
+// A scored clip of F = 3 made by hand: PSNRs p, p + 1, p + 2 and every clip metric from p.
+SampleScore HandScored(const std::string& id, double p) {
+  SampleScore s;
+  s.id = id;
+  s.psnr = {p, p + 1, p + 2};
+  s.ssim = {0.5, 0.6, 0.7};
+  s.psnr_p = p + 1;
+  s.reblur_psnr_input = p + 3;
+  s.clip = {p + 4, p + 5, p + 6, p / 10, 0.8};
+  return s;
+}
+
+TEST(ComparePaired, MeansOfAAndBAndTheirDifferenceAreOverTheSameClips) {
+  ScoreRun a, b;
+  a.method = "a";
+  b.method = "b";
+  a.spec.frames = b.spec.frames = 3;
+  for (int i = 0; i < 6; ++i) a.samples.push_back(HandScored("s" + std::to_string(i), 20 + i));
+  for (int i = 1; i < 7; ++i) b.samples.push_back(HandScored("s" + std::to_string(i), 21 + 2 * i));
+  b.samples[1].clip.epe_dis = NAN;  // s2: no EPE for B
+  a.samples[0].clip.epe_dis = 50;   // s0: A only, must not count
+  const PairedComparison c = ComparePaired(a, b);
+  EXPECT_EQ(c.clips_a, 6);
+  EXPECT_EQ(c.clips_b, 6);
+  EXPECT_EQ(c.shared, 5);  // s1..s5
+  auto find = [&](const std::string& name) {
+    for (const auto& d : c.metrics)
+      if (d.name == name) return d;
+    ADD_FAILURE() << name;
+    return PairedDifference{};
+  };
+  const PairedDifference epe = find("epe_dis");
+  EXPECT_EQ(epe.clips, 4);  // s1, s3, s4, s5
+  EXPECT_EQ(epe.left_out, 1);
+  EXPECT_DOUBLE_EQ(epe.mean_a, (2.1 + 2.3 + 2.4 + 2.5) / 4);
+  EXPECT_DOUBLE_EQ(epe.mean_b, (2.3 + 2.7 + 2.9 + 3.1) / 4);
+  EXPECT_NEAR(epe.difference, epe.mean_b - epe.mean_a, 1e-12);
+  const PairedDifference pw = find("pwpsnr");
+  EXPECT_EQ(pw.clips, 5);
+  EXPECT_EQ(pw.left_out, 0);
+  EXPECT_DOUBLE_EQ(pw.mean_a, 24 + 3);  // 20 + i + 4 over i = 1..5
+  EXPECT_NEAR(pw.difference, pw.mean_b - pw.mean_a, 1e-12);
 }
 
 }  // namespace

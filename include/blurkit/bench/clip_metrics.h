@@ -71,7 +71,9 @@ std::vector<uint8_t> HalveFrames(const uint8_t* rgb, int frames, int height, int
 
 // 95% percentile-bootstrap intervals of means over clips. Every metric of one scoring run is
 // resampled with the same draws (a fixed seed), so intervals of one table are consistent and
-// paired differences can be resampled the same way.
+// paired differences can be resampled the same way. Resample b's clip i is the (b * clips + i)-th
+// UniformInt(clips) of RandomStream(seed, kBootstrap, clips); the draws are made again on every
+// call rather than stored (resamples x clips indices would be 8 GB at a million clips).
 struct Interval {
   double lo = 0, hi = 0;
 };
@@ -80,14 +82,18 @@ class Bootstrap {
   static constexpr int kResamples = 2000;
   static constexpr uint64_t kSeed = 20250;
   explicit Bootstrap(int64_t clips, int resamples = kResamples, uint64_t seed = kSeed);
-  // `values` has one entry per clip (NaN entries are left out of every resample's mean).
+  // `values` has one entry per clip (NaN entries are left out of every resample's mean); {NaN,
+  // NaN} when every entry is NaN.
   Interval MeanInterval(const std::vector<double>& values) const;
+  // The same for several metrics of the same clips, drawing each resample once for all of them.
+  std::vector<Interval> MeanIntervals(const std::vector<const std::vector<double>*>& metrics) const;
+  int64_t clips() const { return clips_; }
   int resamples() const { return resamples_; }
 
  private:
   int64_t clips_;
   int resamples_;
-  std::vector<uint32_t> draws_;  // resamples_ x clips_ clip indices
+  uint64_t seed_;
 };
 
 }  // namespace blurkit::bench

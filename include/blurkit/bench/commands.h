@@ -56,9 +56,10 @@ struct MatrixCommandResult {
 };
 MatrixCommandResult RunMatrix(const MatrixCommandOptions& options);
 
-// Two methods on one test set, paired over its clips: for every metric B - A with a 95% bootstrap
-// interval and the fraction of clips where B is better. Writes compare.{md,csv,json,tex} and
-// report.html into `out` when it is given.
+// Two methods on one test set, paired over its clips: for every metric A, B and B - A over the
+// same clips, B - A with a 95% bootstrap interval, and the fraction of clips where B is better; the
+// notes say how many clips were compared and how many left out. Writes compare.{md,csv,json,tex}
+// and report.html into `out` when it is given.
 struct CompareCommandOptions {
   std::filesystem::path ground_truth;
   std::vector<std::string> predictions;  // A, then B
@@ -67,7 +68,7 @@ struct CompareCommandOptions {
   ScoreOptions score;
 };
 struct CompareCommandResult {
-  std::vector<PairedDifference> differences;
+  PairedComparison comparison;
   Table table;
 };
 CompareCommandResult RunCompare(const CompareCommandOptions& options);
