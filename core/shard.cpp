@@ -54,16 +54,18 @@ void DatasetSpec::Check() const {
 }
 
 Json DatasetSpec::ToJson() const {
-  return Json{{"kind", ToString(kind)},
-              {"frames", frames},
-              {"height", height},
-              {"width", width},
-              {"generator", generator},
-              {"blur_magnitude_unit", blur_magnitude_unit},
-              {"params", params},
-              {"seed", seed},
-              {"manifest_sha256", manifest_sha256},
-              {"compression", compression}};
+  Json json{{"kind", ToString(kind)},
+            {"frames", frames},
+            {"height", height},
+            {"width", width},
+            {"generator", generator},
+            {"blur_magnitude_unit", blur_magnitude_unit},
+            {"params", params},
+            {"seed", seed},
+            {"manifest_sha256", manifest_sha256},
+            {"compression", compression}};
+  if (raw_mosaic) json["raw_mosaic"] = true;  // absent otherwise: indexes as before it existed
+  return json;
 }
 
 DatasetSpec DatasetSpec::FromJson(const Json& json, const std::string& origin) {
@@ -79,6 +81,7 @@ DatasetSpec DatasetSpec::FromJson(const Json& json, const std::string& origin) {
     spec.seed = json.value("seed", uint64_t{0});
     spec.manifest_sha256 = json.value("manifest_sha256", "");
     spec.compression = json.value("compression", 0);
+    spec.raw_mosaic = json.value("raw_mosaic", false);
     spec.Check();
     return spec;
   } catch (const Json::exception& e) {
@@ -111,6 +114,15 @@ void CheckSampleShape(const Sample& sample, const DatasetSpec& spec, const std::
   }
   if (spec.kind == DatasetKind::kVideo && sample.source_frames.size() != size_t(spec.frames)) {
     fail("needs one source frame number per frame");
+  }
+  const size_t sites = static_cast<size_t>(spec.height) * spec.width;
+  if (sample.raw.size() != (spec.raw_mosaic ? sites : 0)) {
+    fail(Msg() << "raw mosaic has " << sample.raw.size() << " values, expected "
+               << (spec.raw_mosaic ? sites : 0));
+  }
+  if (!sample.params.empty()) {
+    const Json params = Json::parse(sample.params, nullptr, /*allow_exceptions=*/false);
+    if (!params.is_object()) fail("its params are not a JSON object");
   }
 }
 

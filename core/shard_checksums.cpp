@@ -20,7 +20,8 @@ void AppendBytes(std::string& out, const std::vector<T>& values) {
 // hashed, in this order: each value of sample_id, then of source_file, then of source_sha256, as
 // UTF-8 followed by one NUL byte; then sample_index (int64), blur_magnitude (float32), orientation
 // (float64), homography (float64), source_frames (int64) and trajectory (float64, as stored:
-// [n, M, 4] with its zero rows), little-endian, row-major, the columns a shard lacks being empty.
+// [n, M, 4] with its zero rows), little-endian, row-major, the columns a shard lacks being empty;
+// last, where the shard has /sample_params, each of its values followed by one NUL byte.
 // python/blurkit (metadata_sha256) computes the same digest.
 std::string MetadataDigest(const std::vector<std::string>& ids,
                            const std::vector<std::string>& source_files,
@@ -29,7 +30,8 @@ std::string MetadataDigest(const std::vector<std::string>& ids,
                            const std::vector<double>& orientations,
                            const std::vector<double>& homographies,
                            const std::vector<int64_t>& source_frames,
-                           const std::vector<double>& trajectory) {
+                           const std::vector<double>& trajectory,
+                           const std::vector<std::string>& sample_params) {
   std::string bytes;
   for (const auto* column : {&ids, &source_files, &source_hashes}) {
     for (const auto& value : *column) {
@@ -43,6 +45,10 @@ std::string MetadataDigest(const std::vector<std::string>& ids,
   AppendBytes(bytes, homographies);
   AppendBytes(bytes, source_frames);
   AppendBytes(bytes, trajectory);
+  for (const auto& value : sample_params) {
+    bytes += value;
+    bytes.push_back('\0');
+  }
   return Sha256OfString(bytes);
 }
 

@@ -19,7 +19,8 @@ std::string MetadataDigest(const std::vector<std::string>& ids,
                            const std::vector<double>& orientations,
                            const std::vector<double>& homographies,
                            const std::vector<int64_t>& source_frames,
-                           const std::vector<double>& trajectory);
+                           const std::vector<double>& trajectory,
+                           const std::vector<std::string>& sample_params);
 
 // True when the dataset's filter pipeline holds Fletcher-32.
 bool HasFletcher32(hid_t dataset);

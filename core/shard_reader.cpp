@@ -114,6 +114,7 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
               {"seed", hdf5::ReadUInt64Attribute(file_, "seed", where)},
               {"manifest_sha256", hdf5::ReadStringAttribute(file_, "manifest_sha256", where)},
               {"compression", hdf5::ReadInt64Attribute(file_, "compression", where)}};
+    if (hdf5::HasDataset(file_, "raw")) json["raw_mosaic"] = true;  // the mosaic's presence is the flag
     const std::string params = hdf5::ReadStringAttribute(file_, "params", where);
     json["params"] = Json::parse(params, nullptr, /*allow_exceptions=*/false);
     if (json["params"].is_discarded()) {
@@ -167,11 +168,12 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
       hdf5::ReadArray(file_, "source_frames", H5T_NATIVE_INT64, {n, f}, source_frames_.data(),
                       where);
     }
+    if (hdf5::HasDataset(file_, "sample_params")) params_ = hdf5::ReadStrings(file_, "sample_params", n, where);
     if (checksummed()) {
       const std::string stored = hdf5::ReadStringAttribute(file_, "metadata_sha256", where);
       const std::string digest =
           detail::MetadataDigest(ids_, source_files_, source_hashes_, indices_, magnitudes_, orientations_,
-                         homographies_, source_frames_, trajectories_);
+                         homographies_, source_frames_, trajectories_, params_);
       if (stored != digest) {
         throw InputError(Msg() << where << ": checksum error in the per-sample metadata (sample "
                                           "ids, sources, blur magnitudes, poses): the shard is "
@@ -180,8 +182,10 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
     }
     const hsize_t h = spec_.height, w = spec_.width;
     // Only the shapes (and, in schema 2, the checksum filter) here; the pixels are read per sample.
-    for (auto [name, dims] : {std::pair<const char*, std::vector<hsize_t>>{"blurred", {n, h, w, 3}},
-                              {"sharp", {n, f, h, w, 3}}}) {
+    std::vector<std::pair<const char*, std::vector<hsize_t>>> images{{"blurred", {n, h, w, 3}},
+                                                                      {"sharp", {n, f, h, w, 3}}};
+    if (spec_.raw_mosaic) images.push_back({"raw", {n, h, w}});
+    for (const auto& [name, dims] : images) {
       if (!hdf5::HasDataset(file_, name)) {
         throw InputError(Msg() << where << ": dataset '" << name << "' is missing");
       }
@@ -292,6 +296,24 @@ Sample ShardReader::Read(int64_t i) const {
   };
   read("blurred", sample.blurred.data(), {1, h, w, 3});
   read("sharp", sample.sharp.data(), {1, f, h, w, 3});
+  if (!params_.empty()) sample.params = params_[i];
+  if (spec_.raw_mosaic) {
+    // The mosaic through HDF5's own pipeline (its Fletcher-32 checked there).
+    sample.raw.resize(h * w);
+    Handle dataset(H5Dopen2(file_, "raw", H5P_DEFAULT), H5Dclose);
+    const std::vector<hsize_t> start{hsize_t(i), 0, 0}, block{1, h, w};
+    Handle file_space(dataset.valid() ? H5Dget_space(dataset.get()) : -1, H5Sclose);
+    if (file_space.valid()) {
+      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, block.data(), nullptr);
+    }
+    Handle mem_space(H5Screate_simple(3, block.data(), nullptr), H5Sclose);
+    if (!dataset.valid() || !file_space.valid() ||
+        H5Dread(dataset.get(), H5T_NATIVE_UINT16, mem_space.get(), file_space.get(), H5P_DEFAULT,
+                sample.raw.data()) < 0) {
+      throw InputError(Msg() << path_.string() << ": sample '" << ids_[i] << "' (index " << indices_[i]
+                             << "): cannot read 'raw': checksum error or damaged shard");
+    }
+  }
   return sample;
 }
 

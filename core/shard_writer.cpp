@@ -20,6 +20,7 @@ struct ShardWriter::Handles {
   Handle file;
   Handle blurred;
   Handle sharp;
+  Handle raw;  // spec.raw_mosaic only
 };
 
 ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, int64_t first_sample,
@@ -53,7 +54,7 @@ ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, in
     throw IoError(Msg() << where << ": cannot create the shard file (is the folder writable?)");
   }
   const hsize_t n = num_samples_, f = spec_.frames, h = spec_.height, w = spec_.width;
-  auto create = [&](const char* name, std::vector<hsize_t> dims) {
+  auto create = [&](const char* name, std::vector<hsize_t> dims, hid_t type = H5T_STD_U8LE) {
     std::vector<hsize_t> chunk = dims;
     chunk[0] = 1;
     Handle dcpl = hdf5::NewDatasetCreation();
@@ -63,7 +64,7 @@ ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, in
     // Last: the checksum covers the stored (compressed) bytes.
     if (format_ == Format::kChecked) require(H5Pset_fletcher32(dcpl.get()), "Fletcher-32 checksums");
     Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-    Handle dataset(H5Dcreate2(handles_->file.get(), name, H5T_STD_U8LE, space.get(), H5P_DEFAULT,
+    Handle dataset(H5Dcreate2(handles_->file.get(), name, type, space.get(), H5P_DEFAULT,
                               dcpl.get(), H5P_DEFAULT),
                    H5Dclose);
     if (!dataset.valid()) throw IoError(Msg() << where << ": cannot create dataset " << name);
@@ -71,6 +72,7 @@ ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, in
   };
   handles_->blurred = create("blurred", {n, h, w, 3});
   handles_->sharp = create("sharp", {n, f, h, w, 3});
+  if (spec_.raw_mosaic) handles_->raw = create("raw", {n, h, w}, H5T_STD_U16LE);
 }
 
 ShardWriter::~ShardWriter() {
@@ -90,7 +92,8 @@ void ShardWriter::Append(const Sample& sample) {
   CheckSampleShape(sample, spec_, final_path_.string());
   {
     auto lock = hdf5::Hdf5Lock();
-    auto write = [&](const Handle& dataset, const void* data, std::vector<hsize_t> block) {
+    auto write = [&](const Handle& dataset, const void* data, std::vector<hsize_t> block,
+                     hid_t type = H5T_NATIVE_UINT8) {
       std::vector<hsize_t> start(block.size(), 0);
       start[0] = count_;
       Handle file_space(H5Dget_space(dataset.get()), H5Sclose);
@@ -98,8 +101,7 @@ void ShardWriter::Append(const Sample& sample) {
                           nullptr);
       Handle mem_space(H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr),
                        H5Sclose);
-      if (H5Dwrite(dataset.get(), H5T_NATIVE_UINT8, mem_space.get(), file_space.get(), H5P_DEFAULT,
-                   data) < 0) {
+      if (H5Dwrite(dataset.get(), type, mem_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
         throw IoError(Msg() << temporary_path_.string() << ": cannot write sample " << sample.id
                             << " (disk full?)");
       }
@@ -107,7 +109,9 @@ void ShardWriter::Append(const Sample& sample) {
     const hsize_t f = spec_.frames, h = spec_.height, w = spec_.width;
     write(handles_->blurred, sample.blurred.data(), {1, h, w, 3});
     write(handles_->sharp, sample.sharp.data(), {1, f, h, w, 3});
+    if (spec_.raw_mosaic) write(handles_->raw, sample.raw.data(), {1, h, w}, H5T_NATIVE_UINT16);
   }
+  params_.push_back(sample.params);
   ids_.push_back(sample.id);
   indices_.push_back(sample.index);
   source_files_.push_back(sample.source_file);
@@ -160,6 +164,11 @@ void ShardWriter::Commit() {
       hdf5::WriteArray(file, "source_frames", H5T_NATIVE_INT64, H5T_STD_I64LE, {n, f},
                        source_frames_.data(), where);
     }
+    // Per-sample drawn values: only where a sample has some (none: no dataset, as before).
+    const bool any_params =
+        std::any_of(params_.begin(), params_.end(), [](const std::string& p) { return !p.empty(); });
+    if (!any_params) params_.clear();
+    if (any_params) hdf5::WriteStrings(file, "sample_params", params_, where);
     const bool checked = format_ == Format::kChecked;
     hdf5::WriteInt64Attribute(file, "schema_version", checked ? kSchemaVersion : 1, where);
     hdf5::WriteStringAttribute(file, "kind", ToString(spec_.kind), where);
@@ -178,12 +187,13 @@ void ShardWriter::Commit() {
       hdf5::WriteStringAttribute(file, "metadata_sha256",
                                  detail::MetadataDigest(ids_, source_files_, source_hashes_, indices_,
                                                 magnitudes_, orientations_, homographies_,
-                                                source_frames_, trajectory),
+                                                source_frames_, trajectory, params_),
                                  where);
     }
     // Every close is checked: a shard whose last metadata did not reach the disk is never renamed
     // into place (the destructor removes the temporary file).
-    const bool datasets_closed = handles_->blurred.Close() & handles_->sharp.Close();
+    const bool datasets_closed =
+        handles_->blurred.Close() & handles_->sharp.Close() & (!spec_.raw_mosaic || handles_->raw.Close());
     if (!datasets_closed) throw IoError(Msg() << where << ": cannot close the pixel datasets (disk full?)");
     if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) {
       throw IoError(Msg() << where << ": cannot flush the shard (disk full?)");

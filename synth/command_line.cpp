@@ -2,6 +2,7 @@
 #include "blurkit/synth/command_line.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -10,6 +11,7 @@
 #include "blurkit/core/error.h"
 #include "blurkit/core/manifest.h"
 #include "blurkit/core/stop_signal.h"
+#include "blurkit/synth/camera_pipeline.h"
 
 namespace blurkit::synth::cli {
 
@@ -105,6 +107,103 @@ void AddNoiseOptions(po::options_description& group, ExposureOptions& e) {
        "Poisson noise scale a (variance a*x, x linear in [0, 1]) on the blurred image")
       ("noise-gaussian", po::value(&e.noise_gaussian)->default_value(0.0),
        "Gaussian read-noise sigma (linear units) on the blurred image");
+}
+
+// The camera pipeline (blurkit/synth/camera_pipeline.h), shared by the panorama, photos and video
+// commands. Ranges are LO:HI (or one value for both); applied after parsing (FinishCameraOptions).
+struct CameraFlags {
+  std::string wb_red = "1.9:2.4", wb_blue = "1.5:1.9", raw_noise = "0", raw_noise_scale = "0.5:1.5",
+              saturation = "0", jpeg_quality = "0";
+};
+
+void AddCameraOptions(po::options_description& group, CameraPipelineOptions& c, CameraFlags& f) {
+  group.add_options()
+      ("camera-pipeline", po::value(&c.preset)->default_value("none"),
+       "the camera's photometry on the blurred image: none (an ideal camera, every byte as without "
+       "it), rsblur (RSBlur's synthesis: saturated highlights, the a7R III's colour matrix, random "
+       "white balance and Bayer pattern, Poisson-Gaussian noise on the mosaic, Malvar demosaicing) "
+       "or realblur-j (the same with RealBlur's noise, and JPEG); the flags below override it")
+      ("camera-isp", po::bool_switch(&c.isp),
+       "the camera's processing round trip: colour matrix, inverse white balance, Bayer mosaic, "
+       "(noise), white balance, demosaicing, colour matrix back")
+      ("camera-matrix", po::value(&c.color_matrix)->default_value("a7r3"),
+       "XYZ -> camera RGB: a7r3 (RSBlur's Sony a7R III) or a file of 9 numbers, row-major")
+      ("wb-red", po::value(&f.wb_red)->default_value("1.9:2.4"), "red white-balance gain, LO:HI, drawn per sample")
+      ("wb-blue", po::value(&f.wb_blue)->default_value("1.5:1.9"), "blue white-balance gain, LO:HI, drawn per sample")
+      ("bayer", po::value(&c.bayer)->default_value("random"), "Bayer pattern: rggb, bggr, grbg, gbrg or random")
+      ("raw-noise", po::value(&f.raw_noise)->default_value("0"),
+       "Poisson-Gaussian noise on the mosaic, beta1 * Poisson(x / beta1) + N(0, beta2^2): BETA1,BETA2, "
+       "or realblur (8.8915e-5,2.9430e-5: RealBlur's a7R III) or rsblur (1e-4,9.1504e-4); 0 = none")
+      ("raw-noise-scale", po::value(&f.raw_noise_scale)->default_value("0.5:1.5"),
+       "each beta times U[LO, HI] per sample (RSBlur's 0.5:1.5)")
+      ("saturation", po::value(&f.saturation)->default_value("0"),
+       "synthetic highlights of 8-bit sources: the averaged mask of saturated sub-frame pixels "
+       "times a strength drawn in LO:HI (RSBlur's 0.25:1.75); 0 = none")
+      ("jpeg-quality", po::value(&f.jpeg_quality)->default_value("0"),
+       "JPEG-compress the blurred image at a quality drawn in LO:HI (1..100); 0 = none")
+      ("store-raw", po::bool_switch(&c.store_raw), "also store the noisy raw mosaic (/raw, uint16) in the shards");
+}
+
+// "LO:HI" or "V" (both), as doubles; `flag` names it in the error.
+void ParseRangeFlag(const std::string& text, const char* flag, double* lo, double* hi) {
+  try {
+    const auto colon = text.find(':');
+    size_t used = 0;
+    *lo = std::stod(text.substr(0, colon), &used);
+    if (used != (colon == std::string::npos ? text.size() : colon)) throw std::invalid_argument(text);
+    if (colon == std::string::npos) {
+      *hi = *lo;
+    } else {
+      const std::string rest = text.substr(colon + 1);
+      *hi = std::stod(rest, &used);
+      if (used != rest.size()) throw std::invalid_argument(text);
+    }
+  } catch (const std::logic_error&) {
+    throw InputError(Msg() << "--" << flag << ": expected LO:HI or one number, got '" << text << "'");
+  }
+}
+
+void FinishCameraOptions(const po::variables_map& vm, const CameraFlags& f, CameraPipelineOptions& c) {
+  std::vector<std::string> set;
+  for (const char* name : {"camera-isp", "raw-noise", "saturation", "jpeg-quality"}) {
+    if (vm.count(name) && !vm[name].defaulted()) set.push_back(name);
+  }
+  if (c.isp) set.push_back("camera-isp");
+  ParseRangeFlag(f.wb_red, "wb-red", &c.red_gain_lo, &c.red_gain_hi);
+  ParseRangeFlag(f.wb_blue, "wb-blue", &c.blue_gain_lo, &c.blue_gain_hi);
+  ParseRangeFlag(f.raw_noise_scale, "raw-noise-scale", &c.noise_scale_lo, &c.noise_scale_hi);
+  ParseRangeFlag(f.saturation, "saturation", &c.saturation_lo, &c.saturation_hi);
+  double q_lo = 0, q_hi = 0;
+  ParseRangeFlag(f.jpeg_quality, "jpeg-quality", &q_lo, &q_hi);
+  if (q_lo != std::floor(q_lo) || q_hi != std::floor(q_hi) || !(std::abs(q_lo) <= 1000 && std::abs(q_hi) <= 1000)) {
+    throw InputError(Msg() << "--jpeg-quality must be whole numbers LO:HI within 1..100, got '" << f.jpeg_quality << "'");
+  }
+  c.jpeg_quality_lo = static_cast<int>(q_lo);
+  c.jpeg_quality_hi = static_cast<int>(q_hi);
+  if (f.raw_noise == "realblur") {
+    c.beta1 = 8.8915e-5, c.beta2 = 2.9430e-5;
+  } else if (f.raw_noise == "rsblur") {
+    c.beta1 = 1e-4, c.beta2 = 9.1504e-4;
+  } else if (f.raw_noise == "0") {
+    c.beta1 = c.beta2 = 0;
+  } else {
+    const auto comma = f.raw_noise.find(',');
+    double b1 = 0, b2 = 0;
+    try {
+      size_t used = 0;
+      if (comma == std::string::npos) throw std::invalid_argument("no comma");
+      b1 = std::stod(f.raw_noise.substr(0, comma), &used);
+      if (used != comma) throw std::invalid_argument("trailing");
+      const std::string rest = f.raw_noise.substr(comma + 1);
+      b2 = std::stod(rest, &used);
+      if (used != rest.size()) throw std::invalid_argument("trailing");
+    } catch (const std::logic_error&) {
+      throw InputError(Msg() << "--raw-noise: expected BETA1,BETA2, realblur, rsblur or 0, got '" << f.raw_noise << "'");
+    }
+    c.beta1 = b1, c.beta2 = b2;
+  }
+  c.ApplyPreset(set);
+  c.Check();
 }
 
 }  // namespace
@@ -298,11 +397,14 @@ Parsed ParsePanoramaCommand(const std::vector<std::string>& args, bool photos, C
        "auto (HDR: log-average luminance -> --key) or stops (scale 2^EV)")
       ("key", po::value(&d.exposure.key)->default_value(0.18, "0.18"), "auto-exposure key value");
   AddNoiseOptions(exposure, d.exposure);
+  po::options_description camera("The camera (its photometry on the blurred image; docs/synth.md)");
+  CameraFlags camera_flags;
+  AddCameraOptions(camera, d.camera, camera_flags);
   po::options_description run = RunOptions(o.run, out, d.compression, &d.seed);
   po::options_description all(photos
                                   ? "blurkit-synth photos: rotational blur from perspective photos"
                                   : "blurkit-synth panorama: rotational blur from panoramas");
-  all.add(input).add(geometry).add(path).add(exposure).add(run);
+  all.add(input).add(geometry).add(path).add(exposure).add(camera).add(run);
 
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(all).run(), vm);
@@ -342,6 +444,7 @@ Parsed ParsePanoramaCommand(const std::vector<std::string>& args, bool photos, C
     throw InputError(Msg() << "--method must be canvas or direct, got '" << method << "'");
   }
   FinishPathOptions(trajectory, gyro, r.path);
+  FinishCameraOptions(vm, camera_flags, d.camera);
   d.samples = samples;
   return parsed;
 }
@@ -418,9 +521,12 @@ Parsed ParseVideoCommand(const std::vector<std::string>& args, Caller caller,
       ("exposure", po::value(&d.exposure.exposure)->default_value("auto"),
        "auto (keep the video's exposure) or stops (scale 2^EV; highlights clip)");
   AddNoiseOptions(exposure, d.exposure);
+  po::options_description camera("The camera (its photometry on the blurred image; docs/synth.md)");
+  CameraFlags camera_flags;
+  AddCameraOptions(camera, d.camera, camera_flags);
   po::options_description run = RunOptions(o.run, out, d.compression, &d.seed);
   po::options_description all("blurkit-synth video: dynamic blur from high-speed video");
-  all.add(input).add(windows).add(exposure).add(run);
+  all.add(input).add(windows).add(exposure).add(camera).add(run);
 
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(all).run(), vm);
@@ -446,6 +552,7 @@ Parsed ParseVideoCommand(const std::vector<std::string>& args, Caller caller,
   if (vm.count("data-root")) o.data_root = vm["data-root"].as<std::string>();
   ParseCrop(crop, &d.crop_width, &d.crop_height);
   ParseRange(range, &d.range_begin, &d.range_end);
+  FinishCameraOptions(vm, camera_flags, d.camera);
   return parsed;
 }
 

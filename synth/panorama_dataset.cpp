@@ -73,6 +73,7 @@ void PanoramaDatasetOptions::Check() const {
   if (samples <= 0) throw InputError(Msg() << "--samples must be positive, got " << samples);
   render.Check();
   exposure.Check();
+  camera.Check();
   CameraResponse::Parse(response);
   if (cache_panoramas < 1) throw InputError("the panorama cache must hold at least one panorama");
 }
@@ -118,6 +119,7 @@ Json PanoramaDatasetOptions::ToJson() const {
               {"exposure", exposure.ToJson()},
               {"trajectory", trajectory},
               {"sources", source_list}};
+  if (camera.enabled()) json["camera"] = camera.ToJson();  // absent: the ideal camera, as before
   if (photos) {
     json.erase("pitch_range");  // photos draw yaw and pitch anywhere the view fits
     json.erase("method");       // and need no canvas: one homography per sub-frame
@@ -139,12 +141,14 @@ DatasetSpec PanoramaDatasetOptions::Spec() const {
   spec.seed = seed;
   spec.manifest_sha256 = manifest_sha256;
   spec.compression = compression;
+  spec.raw_mosaic = camera.store_raw;
   return spec;
 }
 
 PanoramaSampleMaker::PanoramaSampleMaker(PanoramaDatasetOptions options)
     : options_(std::move(options)),
       response_(CameraResponse::Parse(options_.response)),
+      camera_(options_.camera),
       cache_(static_cast<size_t>(std::max(options_.cache_panoramas, 1))) {
   options_.Check();
 }
@@ -171,6 +175,12 @@ Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
   const PanoramaSource& src = options_.sources[std::min(source, num_sources - 1)];
   const Loaded loaded = Get(std::min(source, num_sources - 1));
 
+  // The synthetic highlights need each sub-frame's saturated pixels: 8-bit sources only.
+  auto WithMask = [&](bool source_hdr) {
+    RotationBlurOptions render_options = options_.render;
+    render_options.saturation_mask = options_.camera.saturation_hi > 0 && !source_hdr;
+    return render_options;
+  };
   RandomStream geometry(seed, RandomPurpose::kSampleGeometry, index);
   RotationPath path;
   RotationRender render;
@@ -206,11 +216,11 @@ Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
       throw too_small(Msg() << "kept no camera path of " << options_.max_draws
                             << " draws inside it for");
     }
-    render = RenderRotationBlur(photo, options_.render, path, &subframes);
+    render = RenderRotationBlur(photo, WithMask(photo.hdr()), path, &subframes);
     hdr = photo.hdr();
   } else {
     path = SampleRotationPath(options_.render.path, geometry);
-    render = RenderRotationBlur(*loaded.panorama, options_.render, path);
+    render = RenderRotationBlur(*loaded.panorama, WithMask(loaded.panorama->hdr()), path);
     hdr = loaded.panorama->hdr();
   }
 
@@ -218,9 +228,21 @@ Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
   const double scale = ExposureScale(options_.exposure, hdr, render.sharp[f / 2], geometry);
   RandomStream noise(seed, RandomPurpose::kSampleNoise, index);
   cv::Mat blurred = render.blurred * scale;
-  AddSensorNoise(blurred, options_.exposure, noise);
-
   Sample sample;
+  // The camera's photometry (camera_pipeline.h), from streams of its own: the geometry and the RGB
+  // noise draw the same numbers with or without it.
+  CameraDraws draws;
+  if (camera_.enabled()) {
+    RandomStream camera_rng(seed, RandomPurpose::kSampleCamera, index);
+    draws = camera_.Draw(camera_rng);
+    if (!hdr) camera_.AddSaturation(blurred, render.saturation_mask, draws);
+  }
+  AddSensorNoise(blurred, options_.exposure, noise);
+  if (camera_.options().isp) {
+    RandomStream raw_noise(seed, RandomPurpose::kSampleRawNoise, index);
+    camera_.Process(blurred, draws, raw_noise, options_.camera.store_raw ? &sample.raw : nullptr);
+  }
+
   sample.index = index;
   char id[64];
   std::snprintf(id, sizeof(id), "%08lld", static_cast<long long>(index));
@@ -231,6 +253,12 @@ Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
   const size_t image = static_cast<size_t>(options_.render.width) * options_.render.height * 3;
   sample.blurred.resize(image);
   EncodeToRgb8(blurred, 1.0, response_, sample.blurred.data());
+  CameraPipeline::Jpeg(sample.blurred.data(), options_.render.height, options_.render.width, draws.jpeg_quality);
+  if (camera_.enabled()) {
+    Json params = draws.ToJson(options_.camera);
+    if (hdr) params["saturation"] = 0.0;  // HDR sources saturate by their own exposure
+    sample.params = params.dump();
+  }
   sample.sharp.resize(image * f);
   for (int j = 0; j < f; ++j) {
     EncodeToRgb8(render.sharp[j], scale, response_, sample.sharp.data() + j * image);

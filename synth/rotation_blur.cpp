@@ -108,13 +108,20 @@ void Accumulate(const PinholeCamera& camera, const RotationBlurOptions& options,
   out->subframes = n;
   out->trajectory = subs;
   out->blurred = cv::Mat::zeros(camera.height, camera.width, CV_32FC3);
+  if (options.saturation_mask) out->saturation_mask = cv::Mat::zeros(camera.height, camera.width, CV_32FC3);
   cv::Mat frame;
   for (int i = 0; i < n; ++i) {
     render(i, &frame);
     cv::add(out->blurred, frame, out->blurred);
+    if (options.saturation_mask) {
+      float* mask = out->saturation_mask.ptr<float>();
+      const float* p = frame.ptr<float>();  // both continuous
+      for (size_t k = 0, m = frame.total() * 3; k < m; ++k) mask[k] += p[k] >= kSaturatedLinear ? 1.0f : 0.0f;
+    }
     if (i % step == 0) out->sharp.push_back(frame.clone());
   }
   out->blurred *= 1.0 / n;
+  if (options.saturation_mask) out->saturation_mask *= 1.0 / n;
   for (int j = 0; j < options.frames; ++j) {
     const Eigen::Quaterniond& q = subs[j * step];
     out->orientations.push_back(q);

@@ -60,6 +60,7 @@ void VideoDatasetOptions::Check() const {
   if (flow_max_side < 16) throw InputError("the flow size must be at least 16 pixels");
   if (cache_windows < 1) throw InputError("the window cache must hold at least one window");
   exposure.Check();
+  camera.Check();
   CameraResponse::Parse(response);
   for (const Clip& clip : clips) {
     if (clip.window > 0 && frames > clip.window) {
@@ -124,6 +125,7 @@ Json VideoDatasetOptions::ToJson() const {
     // The table itself, not its path: the parameters must not depend on the machine.
     json["response_table"] = std::vector<float>(r.DecodeTable(), r.DecodeTable() + 256);
   }
+  if (camera.enabled()) json["camera"] = camera.ToJson();  // absent: the ideal camera, as before
   return json;
 }
 
@@ -139,12 +141,14 @@ DatasetSpec VideoDatasetOptions::Spec() const {
   spec.seed = seed;
   spec.manifest_sha256 = manifest_sha256;
   spec.compression = compression;
+  spec.raw_mosaic = camera.store_raw;
   return spec;
 }
 
 VideoSampleMaker::VideoSampleMaker(VideoDatasetOptions options)
     : options_(std::move(options)),
       response_(CameraResponse::Parse(options_.response)),
+      camera_(options_.camera),
       cache_(static_cast<size_t>(std::max(options_.cache_windows, 1))) {
   options_.Check();
   identity_roundtrip_ = true;
@@ -246,12 +250,19 @@ Sample VideoSampleMaker::MakeFromWindow(int64_t index, size_t c, const VideoWind
   // The average in linear light (exact rule in the header): float32 sum in frame order, / N.
   const float* decode = response_.DecodeTable();
   cv::Mat linear(height, width, CV_32FC3, cv::Scalar::all(0));
+  // The camera pipeline's synthetic highlights: where each frame's channel is at 255, averaged alike.
+  const bool saturate = options_.camera.saturation_hi > 0;
+  cv::Mat mask = saturate ? cv::Mat(height, width, CV_32FC3, cv::Scalar::all(0)) : cv::Mat();
   for (int j = 0; j < n; ++j) {
     const cv::Mat frame = window.frames[j](crop);
     for (int y = 0; y < height; ++y) {
       const uint8_t* in = frame.ptr<uint8_t>(y);
       float* acc = linear.ptr<float>(y);
       for (int x = 0; x < width * 3; ++x) acc[x] += decode[in[x]];
+      if (saturate) {
+        float* m = mask.ptr<float>(y);
+        for (int x = 0; x < width * 3; ++x) m[x] += in[x] == 255 ? 1.0f : 0.0f;
+      }
     }
   }
   const float count = static_cast<float>(n);
@@ -259,12 +270,23 @@ Sample VideoSampleMaker::MakeFromWindow(int64_t index, size_t c, const VideoWind
     float* acc = linear.ptr<float>(y);
     for (int x = 0; x < width * 3; ++x) acc[x] = acc[x] / count;
   }
+  if (saturate) mask *= 1.0 / n;
   const double scale = ExposureScale(options_.exposure, /*hdr_source=*/false, cv::Mat(), geometry);
   if (scale != 1.0) linear *= scale;
   RandomStream noise(seed, RandomPurpose::kSampleNoise, index);
-  AddSensorNoise(linear, options_.exposure, noise);
-
   Sample sample;
+  CameraDraws draws;
+  if (camera_.enabled()) {
+    RandomStream camera_rng(seed, RandomPurpose::kSampleCamera, index);
+    draws = camera_.Draw(camera_rng);
+    camera_.AddSaturation(linear, mask, draws);
+  }
+  AddSensorNoise(linear, options_.exposure, noise);
+  if (camera_.options().isp) {
+    RandomStream raw_noise(seed, RandomPurpose::kSampleRawNoise, index);
+    camera_.Process(linear, draws, raw_noise, options_.camera.store_raw ? &sample.raw : nullptr);
+  }
+
   sample.index = index;
   const int64_t first_number = window.numbers.front();
   char id[64];
@@ -280,6 +302,8 @@ Sample VideoSampleMaker::MakeFromWindow(int64_t index, size_t c, const VideoWind
   const size_t image = static_cast<size_t>(width) * height * 3;
   sample.blurred.resize(image);
   EncodeToRgb8(linear, 1.0, response_, sample.blurred.data());
+  CameraPipeline::Jpeg(sample.blurred.data(), height, width, draws.jpeg_quality);
+  if (camera_.enabled()) sample.params = draws.ToJson(options_.camera).dump();
   sample.sharp.resize(image * f);
   for (int j = 0; j < f; ++j) {
     const int t = SharpFrameInWindow(j, f, n);

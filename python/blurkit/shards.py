@@ -32,14 +32,15 @@ class DamagedDatasetError(OSError):
 
 
 def metadata_sha256(ids, source_files, source_hashes, indices, magnitudes, orientation=(), homography=(),
-                    source_frames=(), trajectory=()):
+                    source_frames=(), trajectory=(), sample_params=()):
     """The digest a schema-2 shard stores in its ``metadata_sha256`` attribute.
 
     The bytes hashed (``MetadataDigest`` in ``core/shard_checksums.cpp``): each value of ``sample_id``, then
     of ``source_file``, then of ``source_sha256``, as UTF-8 followed by one NUL byte; then
     ``sample_index`` (int64), ``blur_magnitude`` (float32), ``orientation`` and ``homography``
     (float64), ``source_frames`` (int64) and ``trajectory`` (float64, as stored: (n, M, 4) with its
-    zero rows), little-endian and row-major; the columns a shard lacks are empty.
+    zero rows), little-endian and row-major; the columns a shard lacks are empty; last, the values of
+    ``sample_params`` (where the shard has it), each as UTF-8 followed by one NUL byte.
 
     Returns
     -------
@@ -56,6 +57,8 @@ def metadata_sha256(ids, source_files, source_hashes, indices, magnitudes, orien
     digest.update(np.asarray(homography, '<f8').tobytes())
     digest.update(np.asarray(source_frames, '<i8').tobytes())
     digest.update(np.asarray(trajectory, '<f8').tobytes())
+    for value in sample_params:
+        digest.update(value.encode('utf-8') + b'\0')
     return digest.hexdigest()
 
 
@@ -201,9 +204,10 @@ class _Shard:
         if self.schema_version >= 2:
             optional = [f[name][:] if name in f else () for name in ('orientation', 'homography',
                                                                       'source_frames', 'trajectory')]
+            params = list(f['sample_params'].asstr()[:]) if 'sample_params' in f else ()
             digest = metadata_sha256(self.ids, list(f['source_file'].asstr()[:]),
                                      list(f['source_sha256'].asstr()[:]), self.indices, self.magnitudes,
-                                     *optional)
+                                     *optional, sample_params=params)
             stored = attrs['metadata_sha256']
             stored = stored.decode() if isinstance(stored, bytes) else str(stored)
             if digest != stored:
@@ -228,6 +232,21 @@ class _Shard:
             rows = f['trajectory'][i]
             used = np.flatnonzero(np.any(rows != 0, axis=1))
             out['trajectory'] = rows[:used[-1] + 1] if used.size else rows[:0]
+        return out
+
+    def extras(self, i):
+        """``params`` (the sample's drawn values, a dict; absent where the shard has none) and
+        ``raw`` (H, W) uint16, the camera pipeline's Bayer mosaic (where the dataset stores it)."""
+        f = self.blurred.file
+        out = {}
+        if 'sample_params' in f:
+            out['params'] = json.loads(f['sample_params'].asstr()[i])
+        if 'raw' in f:
+            try:
+                out['raw'] = f['raw'][i]
+            except OSError as e:
+                raise DamagedDatasetError(f'{self.path}: sample {self.ids[i]!r}: cannot read its raw mosaic: '
+                                          f'checksum error or damaged shard ({e})') from None
         return out
 
     def read(self, i):
@@ -296,7 +315,9 @@ def open_sample(path, i):
         ``blur_magnitude`` and ``index``; for rotational blur also ``orientation`` (F, 4),
         ``homography`` (F, 3, 3) and ``trajectory`` (n, 4): every sub-frame's world_from_cam
         quaternion (w, x, y, z) in time order, the whole camera path (None for shards written before
-        it was stored).
+        it was stored); where the dataset has them, ``params`` (the sample's drawn values: the camera
+        pipeline's gains, noise levels, JPEG quality) and ``raw`` (H, W) uint16, the noisy Bayer
+        mosaic (docs/synth.md, "The camera").
     """
     reader = _Reader(path)
     shard, j = reader.shard_of(i)
@@ -304,6 +325,7 @@ def open_sample(path, i):
     out = {'blurred': blurred, 'sharp': sharp, 'sample_id': shard.ids[j],
            'blur_magnitude': float(shard.magnitudes[j]), 'index': i}
     out.update(shard.poses(j))
+    out.update(shard.extras(j))
     return out
 
 

@@ -164,7 +164,9 @@ class _Synth:
         Returns a dict in :func:`blurkit.open_sample`'s layout: ``blurred`` (H, W, 3) and ``sharp``
         (F, H, W, 3) uint8 RGB in time order, ``sample_id``, ``blur_magnitude``, ``index``; rotational
         blur adds ``orientation`` (F, 4), ``homography`` (F, 3, 3) and ``trajectory`` (n, 4), video
-        adds ``source_frames`` (F,); and ``seed``, ``source_file``, ``source_sha256``."""
+        adds ``source_frames`` (F,); and ``seed``, ``source_file``, ``source_sha256``; with a camera
+        pipeline (``camera_pipeline='rsblur'``, ...), ``params`` (its drawn values) and, with
+        ``store_raw=True``, ``raw`` (H, W) uint16."""
         index = int(index)
         if not 0 <= index < len(self):
             raise IndexError(f'sample {index} outside 0..{len(self) - 1}')
@@ -280,6 +282,8 @@ class _EpochDataset(_DatasetBase):
                'blur_magnitude': s['blur_magnitude'], 'index': i, 'epoch': epoch, 'reversed': reverse}
         if 'orientation' in s:
             out['orientation'] = s['orientation'][::-1].copy() if reverse else s['orientation']
+        if 'raw' in s:
+            out['raw'] = s['raw']
         if torch is not None:
             out = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in out.items()}
         return out

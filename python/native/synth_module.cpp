@@ -184,6 +184,9 @@ class Renderer {
     out["seed"] = s;
     out["source_file"] = sample.source_file;
     out["source_sha256"] = sample.source_sha256;
+    // The camera pipeline's drawn values and mosaic, where it ran (open_sample's layout).
+    if (!sample.params.empty()) out["params"] = py::module_::import("json").attr("loads")(sample.params);
+    if (!sample.raw.empty()) out["raw"] = Array(sample.raw, {h, w});
     if (panorama_) {
       out["orientation"] = Array(sample.orientation, {f, 4});
       out["homography"] = Array(sample.homography, {f, 3, 3});

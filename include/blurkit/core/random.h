@@ -20,6 +20,8 @@ enum class RandomPurpose : uint64_t {
   kShuffle = 3,         // shard and sample order of readers
   kAugment = 4,         // training-time crops and flips
   kBootstrap = 5,       // blurkit-bench's confidence intervals (resampled clips)
+  kSampleCamera = 6,    // the camera pipeline's per-sample values (gains, pattern, noise levels, ...)
+  kSampleRawNoise = 7,  // the camera pipeline's noise on the sensor mosaic
 };
 
 class RandomStream {

@@ -23,6 +23,12 @@
 //                                             sample's last sub-frame. Absent in shards written
 //                                             before it existed (they still read).
 //   /source_frames   int64   [n, F]           video only: the source frame number of each sharp frame
+//   /sample_params   string  [n]              optional: each sample's own drawn values, a JSON object
+//                                             (the camera pipeline's gains, noise levels, ...); present
+//                                             where a generator draws such values
+//   /raw             uint16  [n, H, W]        optional (spec raw_mosaic): the blurred image's noisy Bayer
+//                                             mosaic as the camera pipeline made it; its pattern,
+//                                             gains and levels are in /sample_params and params
 // Root attributes: schema_version, kind, generator, frames, height, width, first_sample, num_samples,
 // blur_magnitude_unit, params (JSON text), seed, manifest_sha256, compression (gzip level, 0 = none),
 // metadata_sha256 (schema 2).
@@ -81,6 +87,7 @@ struct DatasetSpec {
   uint64_t seed = 0;
   std::string manifest_sha256;              // digest of the manifest the sources came from, or ""
   int compression = 0;                      // gzip level of the image datasets, 0 = none
+  bool raw_mosaic = false;                  // shards hold /raw, the camera's noisy Bayer mosaic
 
   // Throws InputError describing what is wrong (even F, zero size, ...).
   void Check() const;
@@ -102,6 +109,9 @@ struct Sample {
   std::vector<int64_t> source_frames;  // video: F
   std::vector<double> trajectory;      // rotation: n_sub * 4, every sub-frame's (w, x, y, z);
                                        // empty where the shard has none
+  std::string params;                  // the sample's own drawn values (JSON object text, e.g. the
+                                       // camera pipeline's gains and noise levels); "" where none
+  std::vector<uint16_t> raw;           // spec.raw_mosaic: H * W Bayer mosaic codes; else empty
 
   const uint8_t* SharpFrame(int j, const DatasetSpec& spec) const {
     return sharp.data() + static_cast<size_t>(j) * spec.height * spec.width * 3;
@@ -151,6 +161,7 @@ class ShardWriter {
   std::vector<double> orientations_, homographies_;
   std::vector<int64_t> source_frames_;
   std::vector<std::vector<double>> trajectories_;
+  std::vector<std::string> params_;
 };
 
 // Random access to the samples of one shard file. Thread-safe.
@@ -195,6 +206,7 @@ class ShardReader {
   int64_t trajectory_rows_ = 0;              // M
   std::vector<double> trajectories_;         // n * M * 4, zero-padded
   std::vector<int64_t> trajectory_lengths_;  // per sample
+  std::vector<std::string> params_;          // /sample_params, where present
 };
 
 struct ShardEntry {

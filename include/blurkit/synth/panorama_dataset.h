@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "blurkit/core/shard.h"
+#include "blurkit/synth/camera_pipeline.h"
 #include "blurkit/synth/exposure.h"
 #include "blurkit/synth/panorama.h"
 #include "blurkit/synth/rotation_blur.h"
@@ -42,6 +43,7 @@ struct PanoramaDatasetOptions {
   uint64_t seed = 0;
   RotationBlurOptions render;
   ExposureOptions exposure;
+  CameraPipelineOptions camera;   // the camera's photometry on the blurred image (default: ideal)
   std::string response = "srgb";  // decoding of 8-bit panoramas and encoding of the output
   std::string manifest_sha256;
   int compression = 0;
@@ -89,6 +91,7 @@ class PanoramaSampleMaker {
 
   PanoramaDatasetOptions options_;
   CameraResponse response_;
+  CameraPipeline camera_;
   SharedLruCache<size_t, Loaded> cache_;  // decoded sources, shared by the threads
   mutable std::mutex mutex_;              // stats_
   Stats stats_;

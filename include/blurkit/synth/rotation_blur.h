@@ -28,6 +28,10 @@ enum class RenderMethod {
   kDirect,  // sample the sphere for every sub-frame (reference)
 };
 
+// A linear value at or above this is saturated: an 8-bit source's 255 decodes to 1.0 and its 254 to
+// at most 0.992 (sRGB), so bilinear sampling between saturated pixels stays above it.
+inline constexpr float kSaturatedLinear = 0.999f;
+
 struct RotationBlurOptions {
   int width = 256;     // output size, pixels
   int height = 256;
@@ -38,6 +42,9 @@ struct RotationBlurOptions {
   // Canvas pixels per output pixel along each axis: the canvas is warped once more, and
   // oversampling keeps that second bilinear interpolation from softening the frames.
   double canvas_oversample = 1.5;
+  // Also average, per channel, where each sub-frame is saturated (linear value >= kSaturatedLinear):
+  // the camera pipeline's synthetic highlights (camera_pipeline.h, step 1). Off: not computed.
+  bool saturation_mask = false;
 
   void Check() const;  // throws InputError
   PinholeCamera Camera() const { return PinholeCamera::FromHorizontalFov(width, height, fov); }
@@ -45,6 +52,8 @@ struct RotationBlurOptions {
 
 struct RotationRender {
   cv::Mat blurred;                    // linear BGR float: the average of all sub-frames
+  cv::Mat saturation_mask;            // with options.saturation_mask: CV_32FC3, the average over the
+                                      // sub-frames of 1 where a channel is saturated, else 0
   std::vector<cv::Mat> sharp;         // F linear BGR float frames (sub-frames 0, m, ..., n-1)
   std::vector<Eigen::Quaterniond> orientations;  // world_from_cam of each sharp frame
   std::vector<Eigen::Matrix3d> homographies;     // frame_j_from_middle of each sharp frame

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "blurkit/core/shard.h"
+#include "blurkit/synth/camera_pipeline.h"
 #include "blurkit/synth/exposure.h"
 #include "blurkit/synth/frame_source.h"
 
@@ -54,6 +55,7 @@ struct VideoDatasetOptions {
   double range_end = 1.0;
   std::string response = "gamma";  // srgb, gamma (2.2), gamma:<g>, linear, or a table file
   ExposureOptions exposure;   // "auto" keeps 8-bit video's exposure (scale 1)
+  CameraPipelineOptions camera;  // the camera's photometry on the blurred image (default: ideal)
   int flow_max_side = 160;    // blur magnitude: flow on images downscaled to this longer side
   int cache_windows = 8;      // decoded windows kept (crops sharing them, parallel workers)
   std::string manifest_sha256;
@@ -119,6 +121,7 @@ class VideoSampleMaker {
 
   VideoDatasetOptions options_;
   CameraResponse response_;
+  CameraPipeline camera_;
   bool identity_roundtrip_ = false;  // Encode(Decode(v)) == v for every code v
   std::vector<ClipWindows> plans_;
   std::vector<int64_t> first_sample_;  // per clip
