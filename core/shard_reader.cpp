@@ -1,12 +1,10 @@
 // ShardReader: random access to the samples of one shard, checked as they are read.
 #include "blurkit/core/shard.h"
 
-#include <malloc.h>
+#include <zlib.h>
 
 #include <algorithm>
-#include <mutex>
 #include <cstdio>
-#include <cstring>
 #include <numeric>
 
 #include "blurkit/core/atomic_file.h"
@@ -22,18 +20,41 @@ using hdf5::Handle;
 
 namespace {
 
-// HDF5 passes every checksummed (filtered) chunk through a buffer it allocates and frees per read.
-// A sample's frames make chunks of 100 KB and more, above glibc's default mmap threshold, so each
-// read mapped fresh pages and the kernel zeroed them, and a freed chunk at the top of the heap was
-// trimmed again: page faults took half the time of a checked read. Large buffers are therefore
-// kept in the heap (mmap from 64 MiB, trim above 256 MiB), once per process, as soon as a shard
-// is opened: checked reads ran 6x faster (scripts/perf/shards.sh; docs/shards.md).
-void KeepLargeBuffersInTheHeap() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  });
+// How a pixel dataset stores its chunks, from its creation properties. Where each chunk is one
+// sample (chunk dims `block`) and the filter pipeline is exactly Fletcher-32, or exactly deflate
+// then Fletcher-32 (what blurkit writes, without and with --compression), a stored chunk is the
+// pixels, or their zlib stream, followed by the checksum of those bytes, and the reader can undo
+// it itself; without filters (schema 1) it is the pixels. Any other pipeline (shuffle, another
+// program's filter, another order), or pixels stored as another type than 8-bit unsigned, is
+// HDF5's.
+ShardReader::ChunkForm ChunkFormOf(hid_t dataset, const std::vector<hsize_t>& block) {
+  using Form = ShardReader::ChunkForm;
+  Handle type(H5Dget_type(dataset), H5Tclose);
+  if (!type.valid() || H5Tget_class(type.get()) != H5T_INTEGER || H5Tget_size(type.get()) != 1 ||
+      H5Tget_sign(type.get()) != H5T_SGN_NONE) {
+    return Form::kOther;
+  }
+  Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
+  if (!dcpl.valid() || H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return Form::kOther;
+  std::vector<hsize_t> chunk(block.size());
+  if (H5Pget_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()) !=
+          static_cast<int>(block.size()) ||
+      chunk != block) {
+    return Form::kOther;
+  }
+  std::vector<H5Z_filter_t> filters(std::max(H5Pget_nfilters(dcpl.get()), 0));
+  for (size_t k = 0; k < filters.size(); ++k) {
+    unsigned flags = 0, config = 0;
+    size_t elements = 0;
+    filters[k] = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(k), &flags, &elements, nullptr, 0,
+                                nullptr, &config);
+  }
+  if (filters.empty()) return Form::kPlain;
+  if (filters == std::vector<H5Z_filter_t>{H5Z_FILTER_FLETCHER32}) return Form::kChecksummed;
+  if (filters == std::vector<H5Z_filter_t>{H5Z_FILTER_DEFLATE, H5Z_FILTER_FLETCHER32}) {
+    return Form::kDeflatedAndChecksummed;
+  }
+  return Form::kOther;
 }
 
 // HDF5's Fletcher-32 (H5_checksum_fletcher32 of H5checksum.c, the filter of schema 2's pixels),
@@ -87,7 +108,6 @@ __attribute__((target_clones("avx2", "default"))) uint32_t Fletcher32(const uint
 }  // namespace
 
 ShardReader::ShardReader(const fs::path& path) : path_(path) {
-  KeepLargeBuffersInTheHeap();
   auto lock = hdf5::Hdf5Lock();
   const std::string where = path.string();
   if (!fs::exists(path)) throw InputError(Msg() << where << ": shard file does not exist");
@@ -184,8 +204,9 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
     // Only the shapes (and, in schema 2, the checksum filter) here; the pixels are read per sample.
     std::vector<std::pair<const char*, std::vector<hsize_t>>> images{{"blurred", {n, h, w, 3}},
                                                                       {"sharp", {n, f, h, w, 3}}};
-    if (spec_.raw_mosaic) images.push_back({"raw", {n, h, w}});
-    for (const auto& [name, dims] : images) {
+    if (spec_.raw_mosaic) images.push_back({"raw", {n, h, w}});  // read through HDF5's pipeline
+    for (size_t k = 0; k < images.size(); ++k) {
+      const auto& [name, dims] = images[k];
       if (!hdf5::HasDataset(file_, name)) {
         throw InputError(Msg() << where << ": dataset '" << name << "' is missing");
       }
@@ -206,6 +227,9 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
                                << "' lacks the Fletcher-32 checksums schema 2 requires (damaged "
                                   "shard?)");
       }
+      std::vector<hsize_t> block = dims;
+      block[0] = 1;
+      if (k < 2) chunk_forms_[k] = ChunkFormOf(dataset.get(), block);
     }
   } catch (...) {
     H5Fclose(file_);
@@ -230,8 +254,6 @@ Sample ShardReader::Read(int64_t i) const {
   sample.source_sha256 = source_hashes_[i];
   sample.blur_magnitude = magnitudes_[i];
   const size_t f = spec_.frames, h = spec_.height, w = spec_.width;
-  sample.blurred.resize(h * w * 3);
-  sample.sharp.resize(f * h * w * 3);
   if (!orientations_.empty()) {
     sample.orientation.assign(orientations_.begin() + i * f * 4,
                               orientations_.begin() + (i + 1) * f * 4);
@@ -245,61 +267,95 @@ Sample ShardReader::Read(int64_t i) const {
   if (!source_frames_.empty()) {
     sample.source_frames.assign(source_frames_.begin() + i * f, source_frames_.begin() + (i + 1) * f);
   }
-  auto lock = hdf5::Hdf5Lock();
-  auto read = [&](const char* name, void* data, std::vector<hsize_t> block) {
-    Handle dataset(H5Dopen2(file_, name, H5P_DEFAULT), H5Dclose);
-    // Checksummed, uncompressed chunks (schema 2, the default): the stored chunk is the pixels
-    // and HDF5's Fletcher-32 of them, 4 bytes little-endian. Read it as stored and check it here,
-    // faster than HDF5's filter pipeline; anything unexpected goes the general way below, which
-    // checks the same bytes with HDF5's own code.
-    if (checksummed() && spec_.compression == 0 && dataset.valid()) {
-      size_t bytes = 1;
-      for (hsize_t d : block) bytes *= d;
-      std::vector<hsize_t> offset(block.size(), 0);
-      offset[0] = i;
-      hsize_t stored = 0;
-      uint32_t filters = 0;
-      thread_local std::vector<uint8_t> chunk;
-      if (H5Dget_chunk_storage_size(dataset.get(), offset.data(), &stored) >= 0 && stored == bytes + 4) {
-        chunk.resize(stored);
-        if (H5Dread_chunk(dataset.get(), H5P_DEFAULT, offset.data(), &filters, chunk.data()) >= 0 &&
-            filters == 0) {
-          const uint8_t* c = chunk.data() + bytes;
-          const uint32_t want = uint32_t(c[0]) | (uint32_t(c[1]) << 8) | (uint32_t(c[2]) << 16) |
-                                (uint32_t(c[3]) << 24);
-          const uint32_t got = Fletcher32(chunk.data(), bytes);
-          // HDF5 also accepts the byte order of releases before 1.6.2 (each 16-bit half swapped).
-          const uint32_t swapped = ((got & 0x00ff00ffu) << 8) | ((got >> 8) & 0x00ff00ffu);
-          if (want != got && want != swapped) {
-            throw InputError(Msg() << path_.string() << ": sample '" << ids_[i] << "' (index " << indices_[i]
-                                   << "): cannot read '" << name << "': checksum error or damaged shard");
-          }
-          std::memcpy(data, chunk.data(), bytes);
-          return;
+  // One sample's pixels of dataset k (0 blurred, 1 sharp) into `out`. Where the chunks hold the
+  // pixels (or their zlib stream) and their Fletcher-32 and nothing else (schema 2 as blurkit
+  // writes it; schema 1: the pixels alone), the stored chunk is read as it is: uncompressed
+  // straight into `out`, deflated into a buffer this thread reuses. It is checked, with a
+  // Fletcher-32 several times faster than HDF5's, and inflated after the HDF5 lock is released.
+  // Beyond the sample's own pixels this allocates nothing per read, whereas HDF5's pipeline
+  // allocates and frees a buffer per chunk, which glibc (default thresholds) hands back to the
+  // kernel and faults in again every time; no allocator setting is changed for that.
+  // Anything else (another filter or order, a chunk of an unexpected size or whose filter was
+  // skipped) goes through HDF5's own pipeline, which checks the same checksums with HDF5's code.
+  auto read = [&](int k, std::vector<uint8_t>& out, std::vector<hsize_t> block) {
+    const char* name = k == 0 ? "blurred" : "sharp";
+    auto fail = [&] {
+      return InputError(Msg() << path_.string() << ": sample '" << ids_[i] << "' (index "
+                              << indices_[i] << "): cannot read '" << name << "': "
+                              << (checksummed() ? "checksum error or damaged shard"
+                                                : "damaged shard? (schema 1: no checksums)"));
+    };
+    size_t bytes = 1;
+    for (hsize_t d : block) bytes *= d;
+    const ChunkForm form = chunk_forms_[k];
+    // Uncompressed, `out` takes the pixels and the 4 bytes of checksum, dropped once checked.
+    thread_local std::vector<uint8_t> reused;
+    std::vector<uint8_t>& chunk = form == ChunkForm::kDeflatedAndChecksummed ? reused : out;
+    const size_t checksum = form == ChunkForm::kPlain ? 0 : 4;
+    {
+      auto lock = hdf5::Hdf5Lock();
+      Handle dataset(H5Dopen2(file_, name, H5P_DEFAULT), H5Dclose);
+      std::vector<hsize_t> start(block.size(), 0);
+      start[0] = i;
+      bool raw = false;
+      if (form != ChunkForm::kOther && dataset.valid()) {
+        hsize_t stored = 0;
+        uint32_t filters = 0;
+        // A deflated chunk is at most the pixels plus zlib's few bytes per 16 KiB block (HDF5
+        // stores it unfiltered, flagged in `filters`, when deflate would make it larger).
+        if (H5Dget_chunk_storage_size(dataset.get(), start.data(), &stored) >= 0 &&
+            (form == ChunkForm::kDeflatedAndChecksummed ? stored > 4 && stored <= 2 * bytes + 1024
+                                                        : stored == bytes + checksum)) {
+          chunk.resize(stored);
+          raw = H5Dread_chunk(dataset.get(), H5P_DEFAULT, start.data(), &filters,
+                              chunk.data()) >= 0 &&
+                filters == 0;
         }
       }
+      if (!raw) {
+        out.resize(bytes);
+        Handle file_space(H5Dget_space(dataset.get()), H5Sclose);
+        H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, block.data(),
+                            nullptr);
+        Handle mem_space(H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr),
+                         H5Sclose);
+        if (!dataset.valid() || H5Dread(dataset.get(), H5T_NATIVE_UINT8, mem_space.get(),
+                                        file_space.get(), H5P_DEFAULT, out.data()) < 0) {
+          throw fail();
+        }
+        return;
+      }
     }
-    std::vector<hsize_t> start(block.size(), 0);
-    start[0] = i;
-    Handle file_space(H5Dget_space(dataset.get()), H5Sclose);
-    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, block.data(),
-                        nullptr);
-    Handle mem_space(H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr),
-                     H5Sclose);
-    if (!dataset.valid() || H5Dread(dataset.get(), H5T_NATIVE_UINT8, mem_space.get(),
-                                    file_space.get(), H5P_DEFAULT, data) < 0) {
-      throw InputError(Msg() << path_.string() << ": sample '" << ids_[i] << "' (index "
-                             << indices_[i] << "): cannot read '" << name << "': "
-                             << (checksummed() ? "checksum error or damaged shard"
-                                               : "damaged shard? (schema 1: no checksums)"));
+    // The checksum of the stored bytes follows them, 4 bytes little-endian.
+    const size_t payload = chunk.size() - checksum;
+    if (checksum) {
+      const uint8_t* c = chunk.data() + payload;
+      const uint32_t want = uint32_t(c[0]) | (uint32_t(c[1]) << 8) | (uint32_t(c[2]) << 16) |
+                            (uint32_t(c[3]) << 24);
+      const uint32_t got = Fletcher32(chunk.data(), payload);
+      // HDF5 also accepts the byte order of releases before 1.6.2 (each 16-bit half swapped).
+      const uint32_t swapped = ((got & 0x00ff00ffu) << 8) | ((got >> 8) & 0x00ff00ffu);
+      if (want != got && want != swapped) throw fail();
     }
+    out.resize(bytes);
+    if (form == ChunkForm::kDeflatedAndChecksummed) {
+      // HDF5's deflate filter stores one zlib stream (compress2); it must give the whole sample.
+      uLongf inflated = bytes;
+      uLong consumed = payload;
+      if (uncompress2(out.data(), &inflated, chunk.data(), &consumed) != Z_OK ||
+          inflated != bytes) {
+        throw fail();
+      }
+    }
+    raw_chunk_reads_.fetch_add(1, std::memory_order_relaxed);
   };
-  read("blurred", sample.blurred.data(), {1, h, w, 3});
-  read("sharp", sample.sharp.data(), {1, f, h, w, 3});
+  read(0, sample.blurred, {1, h, w, 3});
+  read(1, sample.sharp, {1, f, h, w, 3});
   if (!params_.empty()) sample.params = params_[i];
   if (spec_.raw_mosaic) {
     // The mosaic through HDF5's own pipeline (its Fletcher-32 checked there).
     sample.raw.resize(h * w);
+    auto lock = hdf5::Hdf5Lock();
     Handle dataset(H5Dopen2(file_, "raw", H5P_DEFAULT), H5Dclose);
     const std::vector<hsize_t> start{hsize_t(i), 0, 0}, block{1, h, w};
     Handle file_space(dataset.valid() ? H5Dget_space(dataset.get()) : -1, H5Sclose);

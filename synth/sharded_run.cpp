@@ -40,6 +40,26 @@ int64_t ShardNumberOf(const std::string& name) {
   return std::stoll(m[1].str());
 }
 
+// Once a dataset is complete and assembled: what a dataset it replaced left under names the new
+// one does not use (shards of another count and their temporaries, part indices of another
+// split). Every part of the new dataset is complete by then, so none of this is a part's work in
+// progress; files under the new dataset's own names are left alone.
+void RemoveWhatAReplacedDatasetLeft(const fs::path& folder, int64_t total_shards, int num_parts) {
+  static const std::regex shard(R"(shard-(\d+)-of-(\d+)\.h5(\.\d+\.tmp)?)");
+  static const std::regex part(R"(index\.part-(\d+)-of-(\d+)\.json(\.\d+\.tmp)?)");
+  std::vector<fs::path> stale;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    std::smatch m;
+    if ((std::regex_match(name, m, shard) && std::stoll(m[2].str()) != total_shards) ||
+        (std::regex_match(name, m, part) && std::stoll(m[2].str()) != num_parts)) {
+      stale.push_back(entry.path());
+    }
+  }
+  std::error_code ignored;  // another part that assembles at the same time may remove them first
+  for (const fs::path& path : stale) fs::remove(path, ignored);
+}
+
 }  // namespace
 
 bool PartFromScheduler(const std::map<std::string, std::string>& env, int* index, int* count,
@@ -104,8 +124,10 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
   summary.index_file = index_path;
   auto owned = [&](int64_t s) { return s % options.num_shards == options.shard_index; };
 
-  // What an earlier run left: keep intact shards made with the same parameters.
+  // What an earlier run left: keep intact shards made with the same parameters. An index made with
+  // other parameters (this part's own, or index.json) is a dataset that --overwrite replaces.
   std::set<int64_t> kept;
+  bool replacing = false;
   for (const fs::path& candidate : {index_path, options.out / "index.json"}) {
     if (!fs::exists(candidate)) continue;
     const DatasetIndex old = DatasetIndex::Load(candidate);
@@ -115,11 +137,8 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
                                << " holds a dataset made with other parameters (" << candidate.string()
                                << "); pass --overwrite to replace it, or choose another --out");
       }
-      for (const auto& entry : fs::directory_iterator(options.out)) {
-        const std::string name = entry.path().filename().string();
-        if (ShardNumberOf(name) >= 0 || name.rfind("index", 0) == 0) fs::remove(entry.path());
-      }
-      break;
+      replacing = true;
+      continue;
     }
     for (const auto& entry : old.shards) {
       if (!owned(entry.shard) || kept.count(entry.shard)) continue;
@@ -130,14 +149,28 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
       }
     }
   }
-  // Temporary files of this part left by a killed run: its shards' and its index's
-  // ("<index name>.<pid>.tmp", left when the kill came while the index was being saved).
+  // A part removes only what it will itself rewrite: when it replaces a dataset, the shard files
+  // of its own shards that it does not keep (so that a failed run leaves none of the old dataset's
+  // under the new names), and the temporary files of its own shards and index left by a killed
+  // run ("<name>.<pid>.tmp"). Its index is rewritten below. Other parts' shards, indices and
+  // temporaries are theirs: tasks of one Slurm array started together with --overwrite must not
+  // delete each other's new work. index.json and what the replaced dataset left under other names
+  // are for the part that assembles the dataset (RemoveWhatAReplacedDatasetLeft).
   const std::string index_prefix = index_path.filename().string() + ".";
   for (const auto& entry : fs::directory_iterator(options.out)) {
-    if (!IsTemporaryPath(entry.path())) continue;
     const std::string name = entry.path().filename().string();
     const int64_t s = ShardNumberOf(name);
-    if ((s >= 0 && owned(s)) || name.rfind(index_prefix, 0) == 0) fs::remove(entry.path());
+    if (s < 0 || s >= total || !owned(s)) {
+      const bool own_index_temporary =
+          IsTemporaryPath(entry.path()) && name.rfind(index_prefix, 0) == 0;
+      if (own_index_temporary) fs::remove(entry.path());
+      continue;
+    }
+    const std::string own = ShardFileName(s, total);
+    if (IsTemporaryPath(entry.path()) ? name.rfind(own + ".", 0) == 0
+                                      : replacing && !kept.count(s) && name == own) {
+      fs::remove(entry.path());
+    }
   }
 
   std::vector<int64_t> pending;
@@ -165,15 +198,25 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
   // shard being written is removed with its writer; an index this run created is removed when it
   // lists nothing, and so is the output folder when this run created it and it is then empty.
   // Nothing of another part's (a sibling task of a Slurm array writing into the same folder) is
-  // touched. The message says how far the run got.
-  auto how_far = [&] {
-    if (index.shards.empty() && !index_existed) {
-      std::error_code ignored;
-      fs::remove(index_path, ignored);
-      if (created) fs::remove(options.out, ignored);  // fs::remove leaves a folder that holds anything
+  // touched. The message says how far the run got and what is left.
+  auto how_far = [&]() -> std::string {
+    const std::string out = options.out.string();
+    if (!index.shards.empty()) {
+      return Msg() << index.shards.size() << " of " << summary.shards_owned
+                   << " shards are complete in " << out << " and kept";
     }
-    return std::string(Msg() << index.shards.size() << " of " << summary.shards_owned
-                             << " shards are complete in " << options.out.string() << " and kept");
+    if (!index_existed) {
+      std::error_code ignored;
+      if (fs::remove(index_path, ignored)) {
+        // fs::remove leaves a folder that holds anything (another part's files, say).
+        if (created && fs::remove(options.out, ignored)) {
+          return Msg() << "no shard was complete, and " << out
+                       << ", which this run had created, was removed";
+        }
+        return Msg() << "no shard was complete, and this run left nothing in " << out;
+      }
+    }
+    return Msg() << "0 of " << summary.shards_owned << " shards are complete in " << out;
   };
   try {
     if (!pending.empty()) {
@@ -239,6 +282,17 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
     // Bad input found late (a source first decoded at sample 195 of 400) costs no finished shard.
     throw InputError(Msg() << e.what() << "\n" << how_far()
                            << "; the same command continues the run once the input is repaired");
+  } catch (const Interrupted& e) {
+    throw Interrupted(
+        Msg() << e.what() << ": " << how_far() << "; the same command continues the run",
+        e.signal());
+  } catch (const std::exception& e) {
+    // Anything else (an OpenCV error, memory exhausted) is cleaned up and reported the same way.
+    throw Error(Msg() << e.what() << "\n" << how_far()
+                      << "; the same command continues the run once the cause is fixed");
+  } catch (...) {
+    throw Error(Msg() << "unknown error\n" << how_far()
+                      << "; the same command continues the run once the cause is fixed");
   }
   if (StopRequested()) {
     progress.Finish();
@@ -253,21 +307,30 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
   if (options.num_shards == 1) {
     summary.assembled = true;
   } else {
-    // The last part to finish assembles the dataset.
+    // The last part to finish assembles the dataset; a part index of the replaced dataset (other
+    // parameters) is not finished.
     bool all_done = true;
     for (int k = 0; k < options.num_shards && all_done; ++k) {
       const fs::path part = options.out / IndexFileName(k, options.num_shards);
-      all_done = fs::exists(part) && DatasetIndex::Load(part).complete;
+      if (!fs::exists(part)) {
+        all_done = false;
+      } else {
+        const DatasetIndex other = DatasetIndex::Load(part);
+        all_done = other.complete && other.Fingerprint() == index.Fingerprint();
+      }
     }
     if (all_done) {
-      AssembleDataset(options.out);
+      AssembleDataset(options.out, options.num_shards);
       summary.assembled = true;
     }
+  }
+  if (summary.assembled && options.overwrite) {
+    RemoveWhatAReplacedDatasetLeft(options.out, total, options.num_shards);
   }
   return summary;
 }
 
-DatasetIndex AssembleDataset(const fs::path& folder) {
+DatasetIndex AssembleDataset(const fs::path& folder, int num_parts_wanted) {
   std::map<int, fs::path> parts;
   int num_parts = -1;
   static const std::regex pattern(R"(index\.part-(\d+)-of-(\d+)\.json)");
@@ -277,6 +340,7 @@ DatasetIndex AssembleDataset(const fs::path& folder) {
     const std::string name = entry.path().filename().string();
     if (!std::regex_match(name, m, pattern)) continue;
     const int n = std::stoi(m[2].str());
+    if (num_parts_wanted > 0 && n != num_parts_wanted) continue;  // another split's part
     if (num_parts >= 0 && n != num_parts) {
       throw InputError(Msg() << folder.string() << ": part indices of different splits (" << n
                              << " and " << num_parts << " parts)");
@@ -285,7 +349,9 @@ DatasetIndex AssembleDataset(const fs::path& folder) {
     parts[std::stoi(m[1].str())] = entry.path();
   }
   if (num_parts < 0) {
-    throw InputError(Msg() << folder.string() << ": no index.part-K-of-N.json files to assemble");
+    throw InputError(Msg() << folder.string() << ": no index.part-K-of-"
+                           << (num_parts_wanted > 0 ? std::to_string(num_parts_wanted) : "N")
+                           << ".json files to assemble");
   }
   DatasetIndex merged;
   for (int k = 0; k < num_parts; ++k) {

@@ -1,6 +1,7 @@
 #include "blurkit/core/shard.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,8 +11,10 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <set>
+#include <tuple>
 
 #include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
@@ -57,6 +60,47 @@ Sample MakeSample(const DatasetSpec& spec, int64_t index) {
     for (int j = 0; j < spec.frames; ++j) s.source_frames.push_back(index * 10 + j);
   }
   return s;
+}
+
+// A filter for tests (id 305, in HDF5's range for testing) that inverts every byte: stored chunks
+// keep the size of the pixels, so only the filter list tells them from plain ones.
+size_t InvertBytes(unsigned, size_t, const unsigned[], size_t bytes, size_t*, void** buffer) {
+  auto* p = static_cast<uint8_t*>(*buffer);
+  for (size_t k = 0; k < bytes; ++k) p[k] = static_cast<uint8_t>(~p[k]);
+  return bytes;
+}
+const H5Z_class2_t kInvertBytes = {H5Z_CLASS_T_VERS, 305, 1, 1, "blurkit test: invert bytes",
+                                   nullptr, nullptr, InvertBytes};
+
+// Stores a shard's pixel dataset `name` again, the same pixels and chunks, with `add_filters`
+// applied before Fletcher-32 and as `file_type`; the shard's attributes still say uncompressed
+// schema 2.
+void StorePixelsWithFilters(const fs::path& file, const char* name,
+                            const std::function<void(hid_t dcpl)>& add_filters,
+                            hid_t file_type = H5T_STD_U8LE) {
+  const hid_t h5 = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(h5, 0);
+  hid_t dataset = H5Dopen2(h5, name, H5P_DEFAULT);
+  const hid_t space = H5Dget_space(dataset);
+  std::vector<uint8_t> pixels(H5Sget_simple_extent_npoints(space));
+  ASSERT_GE(H5Dread(dataset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, pixels.data()), 0);
+  const hid_t old_dcpl = H5Dget_create_plist(dataset);
+  std::vector<hsize_t> chunk(H5Sget_simple_extent_ndims(space));
+  H5Pget_chunk(old_dcpl, static_cast<int>(chunk.size()), chunk.data());
+  H5Pclose(old_dcpl);
+  H5Dclose(dataset);
+  ASSERT_GE(H5Ldelete(h5, name, H5P_DEFAULT), 0);
+  const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
+  add_filters(dcpl);
+  ASSERT_GE(H5Pset_fletcher32(dcpl), 0);
+  dataset = H5Dcreate2(h5, name, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  ASSERT_GE(dataset, 0);
+  ASSERT_GE(H5Dwrite(dataset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, pixels.data()), 0);
+  H5Dclose(dataset);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  ASSERT_GE(H5Fclose(h5), 0);
 }
 
 class ShardTest : public ::testing::Test {
@@ -213,6 +257,110 @@ TEST_F(ShardTest, FastChecksumEqualsHdf5sOnEverySizeAndCatchesEveryFlippedBit) {
   const auto at = bytes.find(std::string(s1.sharp.begin(), s1.sharp.end()));
   ASSERT_NE(at, std::string::npos);
   for (size_t bit = 0; bit < s1.sharp.size() * 8; bit += 37) {
+    std::string damaged = bytes;
+    damaged[at + bit / 8] ^= char(1 << (bit % 8));
+    const fs::path bad = dir_ / "flipped.h5";
+    std::ofstream(bad, std::ios::binary) << damaged;
+    ShardReader reader(bad);
+    EXPECT_NO_THROW(reader.Read(0));
+    EXPECT_THROW(reader.Read(1), InputError) << "bit " << bit;
+  }
+}
+
+TEST_F(ShardTest, ChunksAreReadAsStoredOnlyWhenTheirFiltersAreExactlyBlurkits) {
+  const DatasetSpec spec = SmallSpec();
+  // Random pixels, or (smooth) a gradient that deflate shrinks to a fraction.
+  auto sample_of = [](const DatasetSpec& written, int64_t i, bool smooth) {
+    Sample s = MakeSample(written, i);
+    if (smooth) {
+      for (size_t k = 0; k < s.blurred.size(); ++k) s.blurred[k] = uint8_t(k / 97 + i);
+      for (size_t k = 0; k < s.sharp.size(); ++k) s.sharp[k] = uint8_t(k / 101 + i);
+    }
+    return s;
+  };
+  auto expect_pixels = [&](const ShardReader& reader, const DatasetSpec& written, bool smooth) {
+    for (int64_t i = 0; i < reader.num_samples(); ++i) {
+      const Sample s = reader.Read(i), want = sample_of(written, i, smooth);
+      EXPECT_TRUE(s.blurred == want.blurred) << "blurred pixels of sample " << i;
+      EXPECT_TRUE(s.sharp == want.sharp) << "sharp pixels of sample " << i;
+    }
+  };
+  // What blurkit writes: Fletcher-32 alone (the default), deflate then Fletcher-32 (--compression,
+  // on random pixels and on a 64x64 gradient), no filter (schema 1). Both chunks of every sample
+  // are read as stored and undone by the reader itself.
+  DatasetSpec gzip = spec, big_gzip = spec;
+  gzip.compression = 4;
+  big_gzip.compression = 9;
+  big_gzip.height = big_gzip.width = 64;
+  using Format = ShardWriter::Format;
+  const std::tuple<const char*, DatasetSpec, bool, Format> cases[] = {
+      {"plain", spec, false, Format::kChecked},
+      {"gzip", gzip, false, Format::kChecked},
+      {"gzip smooth", big_gzip, true, Format::kChecked},
+      {"schema 1", spec, false, Format::kUnchecked}};
+  for (const auto& [label, written, smooth, format] : cases) {
+    SCOPED_TRACE(label);
+    const fs::path file = dir_ / (std::string(label) + ".h5");
+    ShardWriter writer(file, written, 0, 3, format);
+    for (int64_t i = 0; i < 3; ++i) writer.Append(sample_of(written, i, smooth));
+    writer.Commit();
+    if (smooth) EXPECT_LT(fs::file_size(file), 3 * 4 * 64 * 64 * 3 / 4);  // compressed well
+    ShardReader reader(file);
+    expect_pixels(reader, written, smooth);
+    EXPECT_EQ(reader.raw_chunk_reads(), 6);
+  }
+  // Attributes that say uncompressed over pixels stored through other filters as well: shuffle,
+  // shuffle and deflate, or one that keeps the size (inverted bytes: stored chunks as long as
+  // plain ones, with a valid Fletcher-32 of the inverted bytes); or deflate over 16-bit pixels.
+  // All go through HDF5's pipeline.
+  ASSERT_GE(H5Zregister(&kInvertBytes), 0);
+  const std::tuple<const char*, std::function<void(hid_t)>, hid_t> filters[] = {
+      {"shuffle", [](hid_t dcpl) { H5Pset_shuffle(dcpl); }, H5T_STD_U8LE},
+      {"shuffle+deflate", [](hid_t dcpl) { H5Pset_shuffle(dcpl), H5Pset_deflate(dcpl, 1); },
+       H5T_STD_U8LE},
+      {"invert", [](hid_t dcpl) { H5Pset_filter(dcpl, 305, H5Z_FLAG_MANDATORY, 0, nullptr); },
+       H5T_STD_U8LE},
+      {"16-bit deflate", [](hid_t dcpl) { H5Pset_deflate(dcpl, 1); }, H5T_STD_U16LE}};
+  for (const auto& [label, add, file_type] : filters) {
+    SCOPED_TRACE(label);
+    const fs::path file = dir_ / (std::string(label) + ".h5");
+    WriteShard(file, spec, 0, 3);
+    StorePixelsWithFilters(file, "blurred", add, file_type);
+    StorePixelsWithFilters(file, "sharp", add, file_type);
+    ShardReader reader(file);
+    EXPECT_EQ(reader.spec().compression, 0);
+    expect_pixels(reader, spec, false);
+    EXPECT_EQ(reader.raw_chunk_reads(), 0);
+  }
+}
+
+TEST_F(ShardTest, ChecksumOfADeflatedChunkCatchesEveryFlippedBit) {
+  DatasetSpec spec = SmallSpec();
+  spec.compression = 6;
+  const fs::path file = dir_ / "gzip.h5";
+  WriteShard(file, spec, 0, 2);
+  // Sample 1's stored sharp chunk (zlib stream and checksum), found in the file.
+  std::string chunk;
+  {
+    const hid_t h5 = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t dataset = H5Dopen2(h5, "sharp", H5P_DEFAULT);
+    const hsize_t offset[5] = {1, 0, 0, 0, 0};
+    hsize_t stored = 0;
+    uint32_t mask = 0;
+    ASSERT_GE(H5Dget_chunk_storage_size(dataset, offset, &stored), 0);
+    chunk.resize(stored);
+    ASSERT_GE(H5Dread_chunk(dataset, H5P_DEFAULT, offset, &mask, chunk.data()), 0);
+    H5Dclose(dataset);
+    H5Fclose(h5);
+  }
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = bytes.find(chunk);
+  ASSERT_NE(at, std::string::npos);
+  for (size_t bit = 0; bit < chunk.size() * 8; bit += 29) {
     std::string damaged = bytes;
     damaged[at + bit / 8] ^= char(1 << (bit % 8));
     const fs::path bad = dir_ / "flipped.h5";

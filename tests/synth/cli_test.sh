@@ -41,6 +41,23 @@ grep -q "part 1 of 3 (SLURM_ARRAY_TASK_ID=5 of SLURM_ARRAY_TASK_COUNT=3 from 4)"
   || fail "Slurm array of 3 parts differs from one process"
 RANK=1 WORLD_SIZE=2 "$synth" "${common[@]}" --out "$work/ranks" 2>&1 >/dev/null | grep -q "part 1 of 2 (RANK=1 of WORLD_SIZE=2)" \
   && pass "RANK/WORLD_SIZE pick the part" || fail "RANK/WORLD_SIZE ignored"
+# --overwrite by a job array: two tasks started at the same moment over a dataset made with other
+# parameters (another seed, shards of 6 rather than 8) each remove only their own shards; the last
+# to finish assembles, and what the old dataset left is gone: the bytes of one process.
+over=(panorama --input "$panos/studio.exr" "$panos/sunset.exr" --samples 24 --size 32 --fov 60
+      --frames 3 --max-angle 6 --shard-size 6 --seed 6 --quiet)
+"$synth" "${over[@]}" --out "$work/over_ref" >/dev/null
+cp -r "$work/a" "$work/over"
+for task in 0 1; do
+  SLURM_ARRAY_TASK_ID=$task SLURM_ARRAY_TASK_COUNT=2 "$synth" "${over[@]}" --overwrite --out "$work/over" \
+    >/dev/null 2>"$work/over_$task.txt" &
+  eval "over_pid_$task=$!"
+done
+wait "$over_pid_0" && wait "$over_pid_1" && [ "$(digests "$work/over_ref")" = "$(digests "$work/over")" ] \
+  && [ "$(ls "$work/over" | grep -c -v '^index.part-00[01]-of-002.json$')" -eq 5 ] \
+  && "$synth" shards verify "$work/over" >/dev/null \
+  && pass "two array tasks with --overwrite replace a dataset: the bytes of one process, nothing old left" \
+  || { fail "array tasks with --overwrite"; ls "$work/over"; cat "$work/over_0.txt" "$work/over_1.txt"; }
 expect_error "array task outside the array" "part 3 is not in \[0, 3)" env SLURM_ARRAY_TASK_ID=3 SLURM_ARRAY_TASK_COUNT=3 \
   "$synth" "${common[@]}" --out "$work/x_array"
 

@@ -5,6 +5,10 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
+#include <new>
+#include <opencv2/core.hpp>
+#include <set>
 
 #include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
@@ -231,15 +235,186 @@ TEST_F(ShardedRunTest, FailingTaskKeepsTheShardsOfItsSiblingTask) {
   EXPECT_EQ(reader.size(), 23);
 }
 
-TEST_F(ShardedRunTest, RunThatFinishesNothingRemovesTheFolderItCreated) {
+TEST_F(ShardedRunTest, RunThatFinishesNothingRemovesTheFolderItCreatedAndSaysSo) {
   auto failing = [](int64_t i) -> Sample { throw InputError("bad " + std::to_string(i)); };
-  EXPECT_THROW(WriteShardedDataset(Options("nothing"), Spec(), failing), InputError);
+  auto message = [&](const std::string& name) {
+    try {
+      WriteShardedDataset(Options(name), Spec(), failing);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string removed = message("nothing");
   EXPECT_FALSE(fs::exists(root_ / "nothing"));
+  EXPECT_NE(removed.find("no shard was complete, and " + (root_ / "nothing").string() +
+                         ", which this run had created, was removed"),
+            std::string::npos)
+      << removed;
+  EXPECT_EQ(removed.find("kept"), std::string::npos) << removed;
   // A folder the user made stays (empty).
   fs::create_directories(root_ / "mine");
-  EXPECT_THROW(WriteShardedDataset(Options("mine"), Spec(), failing), InputError);
+  const std::string left = message("mine");
   EXPECT_TRUE(fs::is_directory(root_ / "mine"));
   EXPECT_TRUE(fs::is_empty(root_ / "mine"));
+  EXPECT_NE(left.find("no shard was complete, and this run left nothing in " +
+                      (root_ / "mine").string()),
+            std::string::npos)
+      << left;
+}
+
+TEST_F(ShardedRunTest, AnyExceptionKeepsFinishedShardsCleansUpAndSaysHowFar) {
+  // Not only blurkit's own errors: an OpenCV error, exhausted memory, something unknown. Each at
+  // sample 12 (shards 0 and 1 complete), and at sample 0 (nothing complete, the folder removed).
+  const std::pair<const char*, std::function<void()>> throwers[] = {
+      {"OpenCV",
+       [] { throw cv::Exception(cv::Error::StsNoMem, "simulated", "render", "x.cpp", 1); }},
+      {"std::bad_alloc", [] { throw std::bad_alloc(); }},
+      {"unknown", [] { throw 42; }}};
+  for (const auto& [label, thrower] : throwers) {
+    SCOPED_TRACE(label);
+    for (const int64_t at : {12, 0}) {
+      const std::string name = std::string("any_") + std::to_string(at);
+      fs::remove_all(root_ / name);
+      ShardedRunOptions o = Options(name);
+      o.threads = 1;
+      auto failing = [&, thrower = thrower](int64_t i) {
+        if (i == at) thrower();
+        return Make(i);
+      };
+      std::string message;
+      try {
+        WriteShardedDataset(o, Spec(), failing);
+      } catch (const Error& e) {
+        message = e.what();
+      } catch (...) {
+        message = "not a blurkit::Error";
+      }
+      for (const auto& e : fs::directory_iterator(root_)) {
+        if (!fs::is_directory(e.path())) continue;
+        for (const auto& f : fs::directory_iterator(e.path())) {
+          EXPECT_FALSE(IsTemporaryPath(f.path())) << "left behind: " << f.path();
+        }
+      }
+      if (at == 12) {
+        EXPECT_NE(message.find("2 of 5 shards are complete in " + o.out.string() + " and kept"),
+                  std::string::npos)
+            << message;
+        EXPECT_EQ(DatasetIndex::Load(o.out / "index.json").shards.size(), 2u);
+        // The same command finishes the run.
+        EXPECT_EQ(WriteShardedDataset(o, Spec(), Make).shards_kept, 2);
+      } else {
+        EXPECT_NE(message.find("was removed"), std::string::npos) << message;
+        EXPECT_FALSE(fs::exists(o.out));
+      }
+    }
+  }
+}
+
+TEST_F(ShardedRunTest, OverwritingTasksStartedTogetherKeepEachOthersNewWork) {
+  // A complete dataset made with p = 1, replaced by a 2-task Slurm array with p = 2 and
+  // --overwrite. Both tasks start together, so both find the old index.json before either has
+  // written anything: task 0 runs first, then task 1 starts with the old index.json in view.
+  WriteShardedDataset(Options("array"), Spec(), Make);
+  const fs::path old_index = root_ / "old_index.json";
+  fs::copy_file(root_ / "array" / "index.json", old_index);
+  DatasetSpec other = Spec();
+  other.params = Json{{"p", 2}};
+  ShardedRunOptions task0 = Options("array"), task1 = Options("array");
+  task0.num_shards = task1.num_shards = 2;
+  task0.shard_index = 0;
+  task1.shard_index = 1;
+  task0.overwrite = task1.overwrite = true;
+  EXPECT_FALSE(WriteShardedDataset(task0, other, Make).assembled);
+  fs::copy_file(old_index, root_ / "array" / "index.json", fs::copy_options::overwrite_existing);
+  const DatasetIndex part0 = DatasetIndex::Load(root_ / "array" / IndexFileName(0, 2));
+  ASSERT_TRUE(part0.complete);
+  // Task 1 checks task 0's work as it renders its first sample, after its own start-up.
+  bool checked = false;
+  auto checking = [&](int64_t i) -> Sample {
+    if (!checked) {
+      checked = true;
+      EXPECT_TRUE(fs::exists(root_ / "array" / IndexFileName(0, 2)))
+          << "task 0's index was deleted";
+      for (const auto& entry : part0.shards) {
+        const fs::path file = root_ / "array" / entry.file;
+        EXPECT_TRUE(fs::exists(file) && Sha256OfFile(file) == entry.sha256)
+            << entry.file << " was deleted";
+      }
+    }
+    return Make(i);
+  };
+  EXPECT_TRUE(WriteShardedDataset(task1, other, checking).assembled);
+  EXPECT_TRUE(checked);
+  DatasetReader reader(root_ / "array");
+  EXPECT_EQ(reader.spec().params, other.params);
+  EXPECT_EQ(reader.size(), 23);
+  EXPECT_TRUE(VerifyDataset(root_ / "array").ok());
+}
+
+TEST_F(ShardedRunTest, OverwriteRemovesOwnShardsAtTheStartAndTheRestOnceAssembled) {
+  // The old dataset: p = 1 in a 3-part split, shards of 5 (5 shards). The new one: p = 2 in a
+  // 2-part split, shards of 4 (6 shards, other names).
+  for (int part = 0; part < 3; ++part) {
+    ShardedRunOptions o = Options("replace");
+    o.num_shards = 3;
+    o.shard_index = part;
+    WriteShardedDataset(o, Spec(), Make);
+  }
+  auto names = [&] {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(root_ / "replace")) {
+      out.insert(e.path().filename().string());
+    }
+    return out;
+  };
+  const std::set<std::string> old_files = names();
+  DatasetSpec other = Spec();
+  other.params = Json{{"p", 2}};
+  ShardedRunOptions task0 = Options("replace"), task1 = Options("replace");
+  task0.shard_size = task1.shard_size = 4;
+  task0.num_shards = task1.num_shards = 2;
+  task0.shard_index = 0;
+  task1.shard_index = 1;
+  task0.overwrite = task1.overwrite = true;
+  EXPECT_FALSE(WriteShardedDataset(task0, other, Make).assembled);
+  // Task 0 removed nothing of the old dataset's (none of its files has task 0's new names) and
+  // wrote shards 0, 2, 4 and its index.
+  std::set<std::string> after0 = old_files;
+  for (int s : {0, 2, 4}) after0.insert(ShardFileName(s, 6));
+  after0.insert(IndexFileName(0, 2));
+  EXPECT_EQ(names(), after0);
+  // Task 1 finishes the dataset; the part that assembles it removes what the old one left.
+  EXPECT_TRUE(WriteShardedDataset(task1, other, Make).assembled);
+  std::set<std::string> final_files = {"index.json", IndexFileName(0, 2), IndexFileName(1, 2)};
+  for (int s = 0; s < 6; ++s) final_files.insert(ShardFileName(s, 6));
+  EXPECT_EQ(names(), final_files);
+  EXPECT_TRUE(VerifyDataset(root_ / "replace").ok());
+  EXPECT_EQ(DatasetReader(root_ / "replace").spec().params, other.params);
+  // A rerun of a task with --overwrite over the complete dataset keeps everything.
+  const auto digests = Digests(root_ / "replace");
+  EXPECT_EQ(WriteShardedDataset(task0, other, Make).shards_kept, 3);
+  EXPECT_EQ(Digests(root_ / "replace"), digests);
+}
+
+TEST_F(ShardedRunTest, OverwriteByOneTaskReplacesOnlyItsOwnShardsOfTheSameNames) {
+  // Old and new datasets share shard names (same count); task 1 of 2 replaces shards 1 and 3 only,
+  // and leaves shards 0, 2, 4 (task 0's, still the old dataset's) until task 0 has run.
+  WriteShardedDataset(Options("same"), Spec(), Make);
+  const auto before = Digests(root_ / "same");
+  DatasetSpec other = Spec();
+  other.params = Json{{"p", 2}};
+  ShardedRunOptions task1 = Options("same");
+  task1.num_shards = 2;
+  task1.shard_index = 1;
+  task1.overwrite = true;
+  // Stops at its first sample: its own stale shards are gone, task 0's are untouched.
+  auto failing = [](int64_t) -> Sample { throw IoError("simulated failure"); };
+  EXPECT_THROW(WriteShardedDataset(task1, other, failing), IoError);
+  const auto after = Digests(root_ / "same");
+  for (int s : {0, 2, 4}) EXPECT_EQ(after.at(ShardFileName(s, 5)), before.at(ShardFileName(s, 5)));
+  for (int s : {1, 3}) EXPECT_FALSE(after.count(ShardFileName(s, 5))) << s;
+  EXPECT_EQ(after.at("index.json"), before.at("index.json"));  // for the part that assembles
 }
 
 TEST_F(ShardedRunTest, UnwritableOutputIsAClearError) {

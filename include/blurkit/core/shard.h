@@ -50,6 +50,7 @@
 // everything is written in one fixed order.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -191,6 +192,20 @@ class ShardReader {
   bool has_trajectory() const { return trajectory_rows_ > 0; }
   const std::vector<int64_t>& trajectory_lengths() const { return trajectory_lengths_; }
 
+  // How many pixel chunks (two per sample: blurred, sharp) were read as stored, then checked by
+  // blurkit's own Fletcher-32 (and inflated by zlib) where they carry one: the fast path of shards
+  // as blurkit writes them. The others went through HDF5's filter pipeline. For tests and
+  // profiling.
+  int64_t raw_chunk_reads() const { return raw_chunk_reads_.load(std::memory_order_relaxed); }
+
+  // How a pixel dataset stores its chunks (core/shard_reader.cpp decides, when it is opened).
+  enum class ChunkForm {
+    kOther,                  // anything else: HDF5's filter pipeline
+    kPlain,                  // one sample per chunk, no filters (schema 1)
+    kChecksummed,            // one sample per chunk, filters exactly {Fletcher-32}
+    kDeflatedAndChecksummed  // one sample per chunk, filters exactly {deflate, Fletcher-32}
+  };
+
  private:
   std::filesystem::path path_;
   DatasetSpec spec_;
@@ -207,6 +222,8 @@ class ShardReader {
   std::vector<double> trajectories_;         // n * M * 4, zero-padded
   std::vector<int64_t> trajectory_lengths_;  // per sample
   std::vector<std::string> params_;          // /sample_params, where present
+  ChunkForm chunk_forms_[2] = {ChunkForm::kOther, ChunkForm::kOther};  // blurred, sharp
+  mutable std::atomic<int64_t> raw_chunk_reads_{0};
 };
 
 struct ShardEntry {

@@ -7,6 +7,9 @@
 // the recorded checksum are kept, the rest are written. A run may be split over machines:
 // part K of N writes the shards s with s % N == K and its own index.part-K-of-N.json;
 // AssembleDataset() merges the parts into index.json.
+// --overwrite replaces a dataset made with other parameters without touching other parts' work:
+// each part removes only its own shards (those it does not keep) and its own temporaries; the part
+// that assembles the finished dataset removes what the replaced one left under other names.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +29,7 @@ struct ShardedRunOptions {
   int shard_index = 0;         // this run's part, in [0, num_shards)
   int num_shards = 1;          // number of parts the run is split into
   int threads = 0;             // worker threads, 0 = all cores
-  bool overwrite = false;      // replace a dataset made with other parameters
+  bool overwrite = false;      // replace a dataset made with other parameters (see below)
   bool progress = true;        // progress on stderr
 
   void Check() const;  // throws InputError
@@ -56,7 +59,9 @@ ShardedRunSummary WriteShardedDataset(const ShardedRunOptions& options, const Da
                                       const SampleFactory& make_sample);
 
 // Merges the complete part indices of a split run into index.json. Throws InputError naming the
-// missing or incomplete parts.
-DatasetIndex AssembleDataset(const std::filesystem::path& folder);
+// missing or incomplete parts. num_parts = 0: the folder must hold the parts of one split;
+// num_parts = N: only index.part-K-of-N.json are read (a replaced dataset's parts of another split
+// are left out).
+DatasetIndex AssembleDataset(const std::filesystem::path& folder, int num_parts = 0);
 
 }  // namespace blurkit::synth
