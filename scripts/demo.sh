@@ -2,8 +2,9 @@
 # The README's main command: from a fresh clone to a cross-dataset report on real data.
 #   1. installs what is missing and builds (scripts/setup.sh);
 #   2. fetches the sample data and checks it against data_manifests/samples.json;
-#   3. runs the pipeline (scripts/pipeline.sh): eight datasets (panoramas along constant-velocity
-#      and hand-shake paths, photographs along shake paths, video; train and test), two small
+#   3. runs the pipeline (scripts/pipeline.sh): ten datasets (panoramas along constant-velocity,
+#      hand-shake and recorded paths and through a real camera's pipeline, photographs along shake
+#      paths, video; train and test), two small
 #      models trained for a fixed budget, predictions, and blurkit-bench's matrix, tables, charts
 #      and HTML report, with the blurred-input baseline alongside.
 # Every stage is skipped when its output is complete; --fresh starts over.

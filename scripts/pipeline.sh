@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # blurkit's main job on the sample data, with the tools already built (scripts/demo.sh installs,
 # builds and fetches first, then runs this):
-#   1. eight datasets from the demo manifests, 3 sharp frames each: panorama train/test (split by
-#      panorama), the training panoramas along hand-shake paths, two more panorama test sets (the
-#      test scenes along hand-shake paths; new views of the training panoramas), hand-shake blur of
+#   1. ten datasets from the demo manifests, 3 sharp frames each: panorama train/test (split by
+#      panorama), the training panoramas along hand-shake paths, four more panorama test sets (the
+#      test scenes along hand-shake paths and along a GoPro's recorded motion; new views of the
+#      training panoramas; the test scenes through RealBlur-J's camera pipeline), hand-shake blur of
 #      three sample photographs, and video train/test (split by clip);
 #   2. one small `motion` model trained on each training set (the panorama model on the panoramas,
 #      along both kinds of path, and the photographs together), for a fixed budget of steps
@@ -95,6 +96,11 @@ done
 "$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split test \
   --trajectory gyro --gyro "$root/data/samples/gyro/gopro/hero7.raw" --gyro-rate 200 --exposure-time 0.0333333 \
   --out "$out/panorama_gyro_test" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
+# And the test scenes as a real camera would store them (docs/synth.md, "The camera"): RealBlur-J's
+# pipeline (its sensor noise on a Bayer mosaic, the a7R III's colour processing, JPEG), so that the
+# matrix shows how far models trained on ideal-camera blur fall on camera-like input.
+"$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split test \
+  --camera-pipeline realblur-j --out "$out/panorama_camera_test" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
 # The panorama model also trains on hand-shake paths, through its training panoramas and through
 # three sample photographs (K R K^-1), mixed into its constant-velocity panorama data in proportion
 # (blurkit-train train --data A --data B --data C).
@@ -102,7 +108,8 @@ done
   --out "$out/panorama_shake_train" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
 "$synth" photos --manifest "$root/data_manifests/demo_photos.json" --split train \
   --out "$out/photos_train" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
-for d in panorama_train panorama_shake_train panorama_test panorama_shake_test panorama_seen_test panorama_gyro_test photos_train video_train video_test; do
+for d in panorama_train panorama_shake_train panorama_test panorama_shake_test panorama_seen_test panorama_gyro_test \
+         panorama_camera_test photos_train video_train video_test; do
   "$synth" shards verify "$out/$d"
 done
 trap - ERR
@@ -128,7 +135,7 @@ for data in panorama video; do
 done
 
 stage "predict every test set with both models"
-tests=(panorama panorama_shake panorama_seen panorama_gyro video)
+tests=(panorama panorama_shake panorama_seen panorama_gyro panorama_camera video)
 for model in panorama video; do
   for test in "${tests[@]}"; do
     pred="$out/pred/${model}_on_$test"
@@ -152,20 +159,22 @@ cat > "$out/matrix.json" <<JSON
   "strips": 3,
   "test_sets": {"panorama": "panorama_test", "panorama_shake": "panorama_shake_test",
                 "panorama_seen": "panorama_seen_test", "panorama_gyro": "panorama_gyro_test",
-                "video": "video_test"},
+                "panorama_camera": "panorama_camera_test", "video": "video_test"},
   "methods": [
     {"name": "motion", "trained_on": "panorama",
      "predictions": {"panorama": "pred/panorama_on_panorama", "panorama_shake": "pred/panorama_on_panorama_shake",
                      "panorama_seen": "pred/panorama_on_panorama_seen",
-                     "panorama_gyro": "pred/panorama_on_panorama_gyro", "video": "pred/panorama_on_video"}},
+                     "panorama_gyro": "pred/panorama_on_panorama_gyro",
+                     "panorama_camera": "pred/panorama_on_panorama_camera", "video": "pred/panorama_on_video"}},
     {"name": "motion", "trained_on": "video",
      "predictions": {"panorama": "pred/video_on_panorama", "panorama_shake": "pred/video_on_panorama_shake",
                      "panorama_seen": "pred/video_on_panorama_seen",
-                     "panorama_gyro": "pred/video_on_panorama_gyro", "video": "pred/video_on_video"}},
+                     "panorama_gyro": "pred/video_on_panorama_gyro",
+                     "panorama_camera": "pred/video_on_panorama_camera", "video": "pred/video_on_video"}},
     {"name": "blurred-input", "trained_on": "-",
      "predictions": {"panorama": "blurred-input", "panorama_shake": "blurred-input",
                      "panorama_seen": "blurred-input", "panorama_gyro": "blurred-input",
-                     "video": "blurred-input"}}
+                     "panorama_camera": "blurred-input", "video": "blurred-input"}}
   ]
 }
 JSON

@@ -288,6 +288,13 @@ std::string InspectDataset(const fs::path& folder) {
       out << "not stored (written before blurkit stored the whole camera path)\n";
     }
   }
+  if (spec.params.contains("camera")) {
+    const Json& c = spec.params["camera"];
+    out << "camera:       camera pipeline: " << c.value("preset", std::string("?"))
+        << (c.value("isp", false) ? "; mosaic, noise and demosaicing" : "")
+        << (spec.raw_mosaic ? "; raw mosaic stored (/raw, uint16)" : "")
+        << "; each sample's drawn values in /sample_params\n";
+  }
   out << "checksums:    "
       << (unchecked == 0 ? "yes (schema " + std::to_string(index.schema_version) +
                                ": Fletcher-32 per sample, metadata sha256, HDF5 1.10 format)"

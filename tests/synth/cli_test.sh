@@ -189,4 +189,23 @@ expect_error "a folder without photos says so" "nophoto: the folder holds no pho
   "$synth" photos --input "$work/nophoto" --source-fov 50 --samples 2 --out "$work/x9"
 [ ! -e "$work/x8" ] && [ ! -e "$work/x9" ] && pass "refused photos/gyro runs leave no output" || fail "refused runs left output"
 
+# The camera pipeline: bad settings are refused before anything is written.
+printf '1 0 0\n0 1 0\n0 1\n' >"$work/short_matrix.txt"
+expect_error "--jpeg-quality outside 1..100" "--jpeg-quality must be LO:HI within 1..100" \
+  "$synth" panorama --input "$panos/studio.exr" --samples 2 --jpeg-quality 50:101 --out "$work/c1"
+expect_error "negative raw noise" "--raw-noise must be two numbers BETA1,BETA2 in \[0, 1\]" \
+  "$synth" panorama --input "$panos/studio.exr" --samples 2 --camera-isp --raw-noise=-1e-4,0 --out "$work/c1"
+expect_error "a malformed colour matrix file" "short_matrix.txt: 8 numbers, expected 9" \
+  "$synth" video --input "$root/data/samples/videos/cup.mp4" --camera-pipeline rsblur \
+  --camera-matrix "$work/short_matrix.txt" --out "$work/c2"
+expect_error "an unknown preset" "--camera-pipeline must be none, rsblur or realblur-j" \
+  "$synth" photos --input "$root/data/samples/photos" --source-fov 60 --samples 2 --camera-pipeline dslr --out "$work/c3"
+[ ! -e "$work/c1" ] && [ ! -e "$work/c2" ] && [ ! -e "$work/c3" ] && pass "refused camera settings leave no output" \
+  || fail "refused camera settings left output"
+"$synth" panorama --input "$root/data/samples/panoramas/humus/citadella.png" --samples 3 --size 48 --frames 3 \
+  --camera-pipeline realblur-j --store-raw --out "$work/cam" --quiet && "$synth" shards verify "$work/cam" >/dev/null \
+  && "$synth" shards inspect "$work/cam" >"$work/cam_inspect.txt" && grep -q "camera pipeline: realblur-j" "$work/cam_inspect.txt" \
+  && pass "a realblur-j dataset with its raw mosaic verifies and says what camera made it" \
+  || { fail "realblur-j dataset"; cat "$work/cam_inspect.txt"; }
+
 finish cli_test
