@@ -25,6 +25,7 @@ PANORAMAS = [os.path.join(SAMPLES, 'panoramas', n) for n in ('studio.exr', 'suns
 PHOTO = os.path.join(SAMPLES, 'photos', 'chelsea.png')
 VIDEO = os.path.join(SAMPLES, 'videos', 'cup.mp4')
 GYRO = os.path.join(SAMPLES, 'gyro', 'gopro', 'hero7.raw')
+HUMUS = os.path.join(SAMPLES, 'panoramas', 'humus', 'citadella.png')  # 8-bit: every camera step runs
 
 # Each kind as keyword options and as the CLI's flags (the same, written both ways on purpose).
 KINDS = {
@@ -41,6 +42,10 @@ KINDS = {
                               noise_poisson=0.01),
                ['photos', '--input', PHOTO, '--source-fov', '60', '--samples', '3', '--size', '40x32', '--frames', '3',
                 '--seed', '8', '--noise-poisson', '0.01']),
+    'camera': ('panorama', dict(sources=[HUMUS], samples=3, size='40x32', frames=3, seed=12,
+                                camera_pipeline='realblur-j', store_raw=True),
+               ['panorama', '--input', HUMUS, '--samples', '3', '--size', '40x32', '--frames', '3', '--seed', '12',
+                '--camera-pipeline', 'realblur-j', '--store-raw']),
     'video': ('video', dict(sources=[VIDEO], window=5, frames=3, clip_range='0:0.1', crop='48x32', seed=9,
                             crops_per_window=2),
               ['video', '--input', VIDEO, '--window', '5', '--frames', '3', '--clip-range', '0:0.1', '--crop', '48x32',
@@ -100,12 +105,14 @@ class SynthTest(unittest.TestCase):
                 # Out of order, and twice: a sample depends on (seed, index) alone.
                 for i in list(reversed(range(n))) + [0]:
                     mine, cli = r.sample(i), blurkit.open_sample(out, i)
-                    for key in ('blurred', 'sharp', 'orientation', 'homography', 'trajectory'):
+                    for key in ('blurred', 'sharp', 'orientation', 'homography', 'trajectory', 'raw'):
                         if key in cli:
                             self.assertEqual(mine[key].dtype, cli[key].dtype, key)
                             np.testing.assert_array_equal(mine[key], cli[key], err_msg=f'{kind} {i} {key}')
                     for key in ('sample_id', 'blur_magnitude', 'index'):
                         self.assertEqual(mine[key], cli[key], key)
+                    self.assertEqual(mine.get('params'), cli.get('params'), 'params')
+                    self.assertEqual('raw' in cli, kind == 'camera')
                     self.assertEqual('orientation' in mine, kind != 'video')
                 self.assertEqual(r.params, blurkit.read_index(out)['params'])
 
