@@ -219,11 +219,11 @@ std::string Help(const std::string& kind) {
   }
 }
 
-// Waits for oneTBB's worker threads to end. oneTBB does not survive fork(): a child inherits a
-// scheduler whose worker threads it does not have, and its next parallel loop can wait for them
-// for ever. blurkit.synth calls this before every fork (os.register_at_fork), so a DataLoader
-// worker forked after the parent rendered on several threads starts its own pool. False where
-// another thread of the process was inside TBB at that moment (the pool then stays).
+// Waits for oneTBB's worker threads to end. oneTBB supports no fork() once its pool runs: a child
+// inherits a scheduler whose worker threads it does not have. blurkit.synth calls this before every
+// fork (os.register_at_fork), so a DataLoader worker forked after the parent rendered on several
+// threads starts a pool of its own. False where another thread of the process was inside TBB at
+// that moment (the pool then stays).
 bool ReleaseThreads() {
   py::gil_scoped_release release;
   tbb::task_scheduler_handle handle{tbb::attach{}};
