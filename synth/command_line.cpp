@@ -261,7 +261,7 @@ namespace {
 // Camera path options, shared by panorama and photos: the trajectory kind and its parameters.
 // The gyro log is loaded after parsing (FinishPathOptions).
 void AddPathOptions(po::options_description& group, RotationPathOptions& p, std::string& trajectory,
-                    GyroFlags& gyro) {
+                    GyroFlags& gyro, bool& rolling_targets) {
   group.add_options()
       ("trajectory", po::value(&trajectory)->default_value("slerp"),
        "camera path: slerp (constant-velocity turn, the paper's), shake (Boracchi & Foi's hand-"
@@ -285,7 +285,14 @@ void AddPathOptions(po::options_description& group, RotationPathOptions& p, std:
        "rad/s about the camera's x right, y down, z forward axes; other layouts: --gyro-columns)")
       ("exposure-time", po::value(&gyro.exposure)->default_value("0"),
        "gyro: seconds of the log each sample integrates, from a random start; from-log: the median "
-       "shutter time the camera recorded (GoPro SHUT)");
+       "shutter time the camera recorded (GoPro SHUT); with --readout-time, any path's exposure")
+      ("readout-time", po::value(&p.readout_time)->default_value(0.0),
+       "a rolling shutter: seconds from the first row's exposure start to the last row's (GoPros and "
+       "phones: 0.014-0.033); each row is blurred along its own part of the path (slerp, gyro; needs "
+       "--exposure-time); 0 = a global shutter")
+      ("rolling-shutter-targets", po::bool_switch(&rolling_targets),
+       "with --readout-time: sharp targets read row by row as well (for rolling-shutter correction); "
+       "default: global-shutter targets at the middle row's instants");
   AddGyroReadOptions(group, gyro.read);
 }
 
@@ -388,7 +395,7 @@ Parsed ParsePanoramaCommand(const std::vector<std::string>& args, bool photos, C
          "canvas pixels per output pixel (per axis)");
   }
   po::options_description path("Camera path");
-  AddPathOptions(path, r.path, trajectory, gyro);
+  AddPathOptions(path, r.path, trajectory, gyro, r.rolling_targets);
   po::options_description exposure("Exposure and noise");
   exposure.add_options()
       ("response", po::value(&d.response)->default_value("srgb"),

@@ -120,6 +120,11 @@ Json PanoramaDatasetOptions::ToJson() const {
               {"trajectory", trajectory},
               {"sources", source_list}};
   if (camera.enabled()) json["camera"] = camera.ToJson();  // absent: the ideal camera, as before
+  if (p.readout_time > 0) {  // absent: a global shutter, as before
+    json["rolling_shutter"] = {{"readout_time", p.readout_time},
+                               {"exposure_time", p.exposure_time},
+                               {"targets", render.rolling_targets ? "rolling" : "global"}};
+  }
   if (photos) {
     json.erase("pitch_range");  // photos draw yaw and pitch anywhere the view fits
     json.erase("method");       // and need no canvas: one homography per sub-frame

@@ -129,10 +129,111 @@ void Accumulate(const PinholeCamera& camera, const RotationBlurOptions& options,
   }
 }
 
+// The sampling map of a view whose row y looks along world_from_row(y), into `to`'s pixels.
+template <typename RowOrientation>
+void RowsMap(const PinholeCamera& camera, RowOrientation world_from_row, const PinholeCamera& to,
+             const Eigen::Quaterniond& world_from_to, cv::Mat* map) {
+  map->create(camera.height, camera.width, CV_32FC2);
+  for (int y = 0; y < camera.height; ++y) {
+    const Eigen::Matrix3d h = RotationHomography(camera, world_from_row(y), to, world_from_to);
+    float* m = map->ptr<float>(y);
+    for (int x = 0; x < camera.width; ++x) {
+      const Eigen::Vector3d p = h * Eigen::Vector3d(x, y, 1.0);
+      m[2 * x] = static_cast<float>(p.x() / p.z());
+      m[2 * x + 1] = static_cast<float>(p.y() / p.z());
+    }
+  }
+}
+
+// Rolling shutter: renders every sub-frame and target with render(row_orientation, &frame),
+// where row_orientation(y) is the orientation row y sees.
+template <typename RenderRows>
+void AccumulateRolling(const PinholeCamera& camera, const RotationBlurOptions& options,
+                       const RotationPath& path, int n, RenderRows render, RotationRender* out) {
+  const int f = options.frames, step = (n - 1) / (f - 1);
+  const double last_row = std::max(camera.height - 1, 1);
+  out->subframes = n;
+  out->blurred = cv::Mat::zeros(camera.height, camera.width, CV_32FC3);
+  if (options.saturation_mask) out->saturation_mask = cv::Mat::zeros(camera.height, camera.width, CV_32FC3);
+  cv::Mat frame;
+  for (int i = 0; i < n; ++i) {
+    const double t = n == 1 ? 0.0 : double(i) / (n - 1);
+    render([&](int y) { return path.RowAt(t, y / last_row); }, &frame);
+    cv::add(out->blurred, frame, out->blurred);
+    if (options.saturation_mask) {
+      float* mask = out->saturation_mask.ptr<float>();
+      const float* p = frame.ptr<float>();
+      for (size_t k = 0, m = frame.total() * 3; k < m; ++k) mask[k] += p[k] >= kSaturatedLinear ? 1.0f : 0.0f;
+    }
+  }
+  out->blurred *= 1.0 / n;
+  if (options.saturation_mask) out->saturation_mask *= 1.0 / n;
+  const Eigen::Quaterniond middle = path.RowAt(0.5, 0.5);
+  for (int j = 0; j < f; ++j) {
+    const double t = double(j * step) / (n - 1);
+    const Eigen::Quaterniond q = path.RowAt(t, 0.5);
+    if (options.rolling_targets) {
+      render([&](int y) { return path.RowAt(t, y / last_row); }, &frame);
+    } else {
+      render([&](int) { return q; }, &frame);
+    }
+    out->sharp.push_back(frame.clone());
+    out->orientations.push_back(q);
+    out->homographies.push_back(RotationHomography(camera, middle, camera, q));
+  }
+  // The whole readout: the path evenly spaced at the sub-frames' step.
+  const int m = static_cast<int>(std::lround((n - 1) / (1 - path.readout_share))) + 1;
+  for (int k = 0; k < m; ++k) out->trajectory.push_back(path.At(double(k) / (m - 1)));
+}
+
+// The path's orientations at the sub-frames' spacing over the whole readout (every row's views):
+// what a canvas or a photo must hold.
+std::vector<Eigen::Quaterniond> RollingViews(const RotationPath& path, int n) {
+  const int m = static_cast<int>(std::lround((n - 1) / (1 - path.readout_share))) + 1;
+  std::vector<Eigen::Quaterniond> views(m);
+  for (int k = 0; k < m; ++k) views[k] = path.At(double(k) / (m - 1));
+  return views;
+}
+
 }  // namespace
 
 RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOptions& options,
                                   const RotationPath& path) {
+  if (path.readout_share > 0) {
+    const PinholeCamera camera = options.Camera();
+    RotationRender out;
+    out.magnitude_degrees = path.ExposureMagnitudeDegrees();
+    const int n = SubframeCount(path, camera, options.path, options.frames);
+    const std::vector<Eigen::Quaterniond> views = RollingViews(path, n);
+    const Eigen::Quaterniond middle = path.RowAt(0.5, 0.5);
+    const int level = panorama.LevelFor(camera.PixelAngle());
+    PinholeCamera canvas_camera{0, 0, 0, 0, 0};
+    cv::Mat canvas;
+    if (options.method == RenderMethod::kCanvas) {
+      canvas_camera = CanvasCamera(camera, views, middle, options.canvas_oversample);
+      if (canvas_camera.focal > 0) {
+        canvas = panorama.Render(canvas_camera, middle, level);
+        out.used_canvas = true;
+      }
+    }
+    cv::Mat map;
+    AccumulateRolling(camera, options, path, n, [&](auto world_from_row, cv::Mat* frame) {
+      if (out.used_canvas) {
+        RowsMap(camera, world_from_row, canvas_camera, middle, &map);
+        cv::remap(canvas, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      } else {
+        // Row by row from the sphere: a one-row camera whose principal point is shifted.
+        frame->create(camera.height, camera.width, CV_32FC3);
+        for (int y = 0; y < camera.height; ++y) {
+          PinholeCamera row = camera;
+          row.height = 1;
+          row.cy = camera.cy - y;
+          panorama.Render(row, world_from_row(y), level).copyTo(frame->row(y));
+        }
+      }
+    }, &out);
+    return out;
+  }
   const PinholeCamera camera = options.Camera();
   RotationRender out;
   out.magnitude_degrees = path.MagnitudeDegrees();
@@ -165,7 +266,9 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
 bool PathInsidePhoto(const Photo& photo, const RotationBlurOptions& options,
                      const RotationPath& path, std::vector<Eigen::Quaterniond>* subframes) {
   const PinholeCamera camera = options.Camera();
-  std::vector<Eigen::Quaterniond> subs = Subframes(path, camera, options);
+  std::vector<Eigen::Quaterniond> subs =
+      path.readout_share > 0 ? RollingViews(path, SubframeCount(path, camera, options.path, options.frames))
+                             : Subframes(path, camera, options);
   for (const auto& q : subs) {
     if (!photo.Contains(camera, q)) return false;
   }
@@ -178,13 +281,22 @@ RotationRender RenderRotationBlur(const Photo& photo, const RotationBlurOptions&
                                   const std::vector<Eigen::Quaterniond>* subframes) {
   const PinholeCamera camera = options.Camera();
   RotationRender out;
-  out.magnitude_degrees = path.MagnitudeDegrees();
-  const std::vector<Eigen::Quaterniond> subs =
-      subframes ? *subframes : Subframes(path, camera, options);
   const int level = photo.LevelFor(camera.PixelAngle());
   const PinholeCamera source = photo.Camera(level);
   const cv::Mat& image = photo.Level(level);
   cv::Mat map;
+  if (path.readout_share > 0) {
+    out.magnitude_degrees = path.ExposureMagnitudeDegrees();
+    const int n = SubframeCount(path, camera, options.path, options.frames);
+    AccumulateRolling(camera, options, path, n, [&](auto world_from_row, cv::Mat* frame) {
+      RowsMap(camera, world_from_row, source, Eigen::Quaterniond::Identity(), &map);
+      cv::remap(image, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    }, &out);
+    return out;
+  }
+  out.magnitude_degrees = path.MagnitudeDegrees();
+  const std::vector<Eigen::Quaterniond> subs =
+      subframes ? *subframes : Subframes(path, camera, options);
   Accumulate(camera, options, subs, [&](int i, cv::Mat* frame) {
     HomographyMap(RotationHomography(camera, subs[i], source, Eigen::Quaterniond::Identity()),
                   camera.width, camera.height, &map);

@@ -131,6 +131,31 @@ void RotationPathOptions::Check() const {
     throw InputError(Msg() << "--max-subframes must be at least 3, got " << max_subframes);
   }
   if (trajectory == TrajectoryKind::kShake) shake.Check();
+  if (!(std::isfinite(readout_time) && readout_time >= 0 && readout_time <= 1)) {
+    throw InputError(Msg() << "--readout-time must be in [0, 1] seconds (0: a global shutter), got " << readout_time);
+  }
+  if (readout_time > 0) {
+    if (trajectory == TrajectoryKind::kShake) {
+      throw InputError("--readout-time (a rolling shutter) works with --trajectory slerp or gyro, not shake");
+    }
+    if (!(exposure_time > 0)) {
+      throw InputError(Msg() << "--readout-time needs --exposure-time S > 0: the readout is timed against the "
+                                "exposure, got " << exposure_time);
+    }
+    if (gyro && !gyro->exposures().empty() && gyro->duration() > 0) {
+      // A rolling shutter reads every row within one frame.
+      const double frame_time = gyro->duration() / double(gyro->exposures().size());
+      if (readout_time > frame_time) {
+        throw InputError(Msg() << "--readout-time " << readout_time << " s is longer than a frame of "
+                               << gyro->name() << " (" << frame_time << " s: " << gyro->exposures().size()
+                               << " frames in " << gyro->duration() << " s)");
+      }
+    }
+    if (gyro && exposure_time + readout_time > gyro->duration()) {
+      throw InputError(Msg() << gyro->name() << ": the log covers " << gyro->duration() << " s, shorter than "
+                             << "--exposure-time + --readout-time " << exposure_time + readout_time << " s");
+    }
+  }
   if (trajectory == TrajectoryKind::kGyro) {
     if (!gyro) throw InputError("--trajectory gyro needs --gyro FILE.csv (rows t,wx,wy,wz)");
     if (!(exposure_time > 0)) {
@@ -165,6 +190,23 @@ double RotationPath::MagnitudeDegrees() const {
   double angle = 0;
   for (size_t j = 0; j + 1 < knots.size(); ++j) angle += knots[j].angularDistance(knots[j + 1]);
   return angle * 180.0 / M_PI;
+}
+
+double RotationPath::ExposureMagnitudeDegrees() const {
+  if (readout_share == 0) return MagnitudeDegrees();
+  // Each of 9 rows, its exposure followed in 128 steps.
+  double most = 0;
+  for (int r = 0; r <= 8; ++r) {
+    double angle = 0;
+    Eigen::Quaterniond previous = RowAt(0, r / 8.0);
+    for (int k = 1; k <= 128; ++k) {
+      const Eigen::Quaterniond q = RowAt(k / 128.0, r / 8.0);
+      angle += previous.angularDistance(q);
+      previous = q;
+    }
+    most = std::max(most, angle);
+  }
+  return most * 180.0 / M_PI;
 }
 
 double RotationPath::ChordDegrees() const {
@@ -234,13 +276,27 @@ RotationPath ShakePath(const Eigen::Quaterniond& start, double angle_deg, const 
 
 }  // namespace
 
+void ExtendSlerpForReadout(RotationPath* path, double exposure_time, double readout_time) {
+  BLURKIT_CHECK(path->knots.size() == 2 && exposure_time > 0 && readout_time > 0);
+  // The turn goes on at the same angular velocity while the last rows are exposed.
+  const double rho = readout_time / exposure_time;
+  const Eigen::AngleAxisd per_exposure(path->knots[0].conjugate() * path->knots[1]);
+  path->knots.push_back(
+      (path->knots[0] * Eigen::AngleAxisd(per_exposure.angle() * (1 + rho), per_exposure.axis())).normalized());
+  path->times = {0.0, 1.0 / (1 + rho), 1.0};
+  path->readout_share = rho / (1 + rho);
+}
+
 RotationPath SamplePathFrom(const Eigen::Quaterniond& start, const RotationPathOptions& options,
                             RandomStream& rng) {
   if (options.trajectory == TrajectoryKind::kGyro) {
     const GyroLog& log = *options.gyro;
-    const double t0 = log.start_time() + rng.Uniform() * (log.duration() - options.exposure_time);
+    // With a rolling shutter the window also covers the readout: the last row's exposure.
+    const double window = options.exposure_time + options.readout_time;
+    const double t0 = log.start_time() + rng.Uniform() * (log.duration() - window);
     RotationPath path;
-    log.Integrate(t0, options.exposure_time, start, &path.times, &path.knots);
+    log.Integrate(t0, window, start, &path.times, &path.knots);
+    if (options.readout_time > 0) path.readout_share = options.readout_time / window;
     return path;
   }
   const double a = options.max_angle;
@@ -253,6 +309,7 @@ RotationPath SamplePathFrom(const Eigen::Quaterniond& start, const RotationPathO
   RotationPath path;
   if (options.trajectory == TrajectoryKind::kSlerp) {
     path = RotationPath::Slerp(start, (start * turn).normalized());
+    if (options.readout_time > 0) ExtendSlerpForReadout(&path, options.exposure_time, options.readout_time);
   } else {
     const double angle = Eigen::AngleAxisd(turn).angle() * 180.0 / M_PI;
     path = ShakePath(start, angle, options.shake, rng);
@@ -272,6 +329,31 @@ double MaxTrajectoryPixels(const RotationPath& path, const PinholeCamera& camera
   // 32 steps; paths of many knots through their knots (between knots the motion is one short
   // turn about a fixed axis).
   constexpr int kGrid = 5, kSteps = 32;
+  if (path.readout_share > 0) {
+    // Rolling shutter: each grid point is followed over its own row's exposure.
+    double longest = 0;
+    for (int gy = 0; gy < kGrid; ++gy) {
+      const double v = gy / double(kGrid - 1);
+      const int steps = std::max<int>(kSteps, static_cast<int>(path.knots.size()));
+      for (int gx = 0; gx < kGrid; ++gx) {
+        const double x = (camera.width - 1) * gx / double(kGrid - 1);
+        const double y = (camera.height - 1) * v;
+        const Eigen::Vector3d ray_world = path.RowAt(0, v) * camera.RayInCam(x, y);
+        double length = 0;
+        Eigen::Vector2d previous(x, y);
+        for (int s = 1; s <= steps; ++s) {
+          const Eigen::Vector3d ray = path.RowAt(double(s) / steps, v).conjugate() * ray_world;
+          if (ray.z() <= 1e-6) return std::numeric_limits<double>::infinity();
+          const Eigen::Vector2d p(camera.focal * ray.x() / ray.z() + camera.cx,
+                                  camera.focal * ray.y() / ray.z() + camera.cy);
+          length += (p - previous).norm();
+          previous = p;
+        }
+        longest = std::max(longest, length);
+      }
+    }
+    return longest;
+  }
   std::vector<Eigen::Quaterniond> cam_from_world;
   if (path.knots.size() > kSteps + 1) {
     for (const auto& q : path.knots) cam_from_world.push_back(q.conjugate());

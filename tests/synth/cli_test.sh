@@ -189,6 +189,22 @@ expect_error "a folder without photos says so" "nophoto: the folder holds no pho
   "$synth" photos --input "$work/nophoto" --source-fov 50 --samples 2 --out "$work/x9"
 [ ! -e "$work/x8" ] && [ ! -e "$work/x9" ] && pass "refused photos/gyro runs leave no output" || fail "refused runs left output"
 
+# A rolling shutter: a readout longer than a frame of the camera's log, shake paths and a missing
+# exposure are refused; a slerp dataset with a readout verifies and records it.
+expect_error "readout longer than a frame" "is longer than a frame of hero11.raw" \
+  "$synth" panorama --input "$panos/studio.exr" --samples 2 --trajectory gyro --gyro "$gopro" \
+  --exposure-time 0.01 --readout-time 0.2 --out "$work/r1"
+expect_error "rolling shutter on a shake path" "works with --trajectory slerp or gyro, not shake" \
+  "$synth" panorama --input "$panos/studio.exr" --samples 2 --trajectory shake --exposure-time 0.01 \
+  --readout-time 0.01 --out "$work/r1"
+expect_error "rolling shutter without an exposure" "--readout-time needs --exposure-time" \
+  "$synth" panorama --input "$panos/studio.exr" --samples 2 --readout-time 0.01 --out "$work/r1"
+[ ! -e "$work/r1" ] && "$synth" panorama --input "$panos/studio.exr" --samples 3 --size 32 --frames 3 \
+  --exposure-time 0.02 --readout-time 0.015 --rolling-shutter-targets --out "$work/rs" --quiet >/dev/null \
+  && "$synth" shards verify "$work/rs" >/dev/null && jq -e '.params.rolling_shutter.readout_time == 0.015 and
+  .params.rolling_shutter.targets == "rolling"' "$work/rs/index.json" >/dev/null \
+  && pass "rolling shutter: refused settings write nothing; a dataset records its readout" || fail "rolling shutter"
+
 # The camera pipeline: bad settings are refused before anything is written.
 printf '1 0 0\n0 1 0\n0 1\n' >"$work/short_matrix.txt"
 expect_error "--jpeg-quality outside 1..100" "--jpeg-quality must be LO:HI within 1..100" \

@@ -75,6 +75,61 @@ TEST(RotationBlur, VerticalLineUnderYawGivesHorizontalStreakOfExpectedLengthAndE
   }
 }
 
+// Intensity-weighted mean and variance of the x position along one row (green channel).
+std::pair<double, double> RowMoments(const cv::Mat& image, int y) {
+  double w = 0, m = 0, m2 = 0;
+  for (int x = 0; x < image.cols; ++x) {
+    const double v = image.at<cv::Vec3f>(y, x)[1];
+    w += v, m += v * x, m2 += v * x * x;
+  }
+  m /= w;
+  return {m, m2 / w - m * m};
+}
+
+TEST(RotationBlur, ARollingShutterShearsALineByFOmegaReadoutAndBlursEveryRowByFOmegaExposure) {
+  // A vertical line and a constant yaw rate: the camera turns 6 degrees in the exposure (20 ms) and
+  // goes on turning through the 10 ms readout. Row y sees the turn y / (H - 1) * 10 ms later.
+  auto pano = Panorama::FromLinear(testing::VerticalLinePanorama(1024));
+  for (RenderMethod method : {RenderMethod::kCanvas, RenderMethod::kDirect}) {
+    SCOPED_TRACE(method == RenderMethod::kCanvas ? "canvas" : "direct");
+    RotationBlurOptions options = Options(96, 60, 3);
+    options.method = method;
+    options.rolling_targets = true;
+    const double exposure = 0.020, readout = 0.010, turn = 6.0;
+    RotationPath path = Path(-3, 0, 3, 0);
+    ExtendSlerpForReadout(&path, exposure, readout);
+    EXPECT_NEAR(path.readout_share, readout / (exposure + readout), 1e-12);
+    const RotationRender r = RenderRotationBlur(*pano, options, path);
+    const PinholeCamera cam = options.Camera();
+    // Rolling-shutter targets: the line's x in the first target shears between the top and bottom
+    // rows by the turn during the readout, f * (tan(a_bottom) - tan(a_top)) ~ f * w * r.
+    const double w = turn / exposure * M_PI / 180;  // rad/s
+    const double a_top = -3 * M_PI / 180, a_bottom = a_top + w * readout;
+    const double shear_expected = cam.focal * (std::tan(a_bottom) - std::tan(a_top));  // 5.0 px
+    const double shear = RowMoments(r.sharp[0], 2).first - RowMoments(r.sharp[0], 93).first;
+    EXPECT_NEAR(std::abs(shear), shear_expected * 91.0 / 95.0, 0.5) << shear;
+    // Global-shutter targets (the default): no shear.
+    RotationBlurOptions global = options;
+    global.rolling_targets = false;
+    const RotationRender g = RenderRotationBlur(*pano, global, path);
+    EXPECT_NEAR(RowMoments(g.sharp[0], 2).first, RowMoments(g.sharp[0], 93).first, 0.1);
+    // Every row's blur: a uniform streak of length L has variance L^2 / 12 over the line's own,
+    // and L = f * w * exposure (tan, per row), within 0.5 px for every row sampled.
+    const RotationRender still = RenderRotationBlur(*pano, global, Path(0, 0, 0, 0));
+    for (int y : {2, 24, 48, 72, 93}) {
+      const double v = y / 95.0;
+      const double a0 = a_top + w * readout * v, a1 = a0 + w * exposure;
+      const double length_expected = cam.focal * (std::tan(a1) - std::tan(a0));
+      const double spread = RowMoments(r.blurred, y).second - RowMoments(still.blurred, y).second;
+      EXPECT_NEAR(std::sqrt(12 * spread), length_expected, 0.5) << "row " << y;
+    }
+    // The whole readout is in the trajectory; the blur magnitude is one row's turn.
+    EXPECT_NEAR(r.magnitude_degrees, turn, 1e-6);
+    EXPECT_NEAR(Eigen::AngleAxisd(r.trajectory.front().conjugate() * r.trajectory.back()).angle() * 180 / M_PI,
+                turn * (exposure + readout) / exposure, 1e-6);
+  }
+}
+
 TEST(RotationBlur, HomographyWarpsMiddleFrameOntoFrameJ) {
   auto pano = Panorama::FromLinear(testing::SmoothPanorama(512));
   const RotationBlurOptions options = Options(96, 60, 5);

@@ -45,11 +45,20 @@ struct RotationBlurOptions {
   // Also average, per channel, where each sub-frame is saturated (linear value >= kSaturatedLinear):
   // the camera pipeline's synthetic highlights (camera_pipeline.h, step 1). Off: not computed.
   bool saturation_mask = false;
+  // Rolling shutter (the path's readout_share > 0): the sharp targets as a global shutter sees them
+  // at the middle row's instants (default: what a restoration method should output), or with
+  // every row at its own time (true: for rolling-shutter correction).
+  bool rolling_targets = false;
 
   void Check() const;  // throws InputError
   PinholeCamera Camera() const { return PinholeCamera::FromHorizontalFov(width, height, fov); }
 };
 
+// Rolling shutter (path.readout_share > 0): sub-frame i (exposure fraction t_i = i / (n - 1)) is
+// rendered row by row, row y along path.RowAt(t_i, y / (H - 1)); the blurred image averages them,
+// so each row is blurred along its own part of the path. The targets' orientations and homographies
+// are those of the middle row at t_j (rolling_targets only changes the targets' pixels), and the
+// trajectory holds the path over the whole readout (every row's exposure), evenly spaced.
 struct RotationRender {
   cv::Mat blurred;                    // linear BGR float: the average of all sub-frames
   cv::Mat saturation_mask;            // with options.saturation_mask: CV_32FC3, the average over the

@@ -97,7 +97,11 @@ struct RotationPathOptions {
   double roll_range = 5.0;
   ShakeOptions shake;
   std::shared_ptr<const GyroLog> gyro;  // gyro: the log
-  double exposure_time = 0;             // gyro: seconds of the log one sample integrates
+  double exposure_time = 0;             // gyro: seconds of the log one sample integrates; with a
+                                        // rolling shutter, every trajectory's exposure (seconds)
+  // Rolling shutter: seconds from the first row's exposure start to the last row's (0: a global
+  // shutter). Row y of a sub-frame sees the path at its own time, y / (H - 1) * readout_time later.
+  double readout_time = 0;
   // k in n = k * |theta| (sub-frames per degree of the path's angle). 0 chooses k per sample so
   // that no output pixel moves more than max_step_pixels between consecutive sub-frames.
   double frames_per_degree = 0.0;
@@ -112,6 +116,10 @@ struct RotationPath {
   std::vector<double> times;               // knot times, increasing from 0 to 1
   std::vector<Eigen::Quaterniond> knots;   // world_from_cam at those times
   Eigen::Vector3d euler_delta_deg = Eigen::Vector3d::Zero();  // slerp, shake: the drawn rotation
+  // Rolling shutter: the share of [0, 1] that is the readout, s = readout / (exposure + readout);
+  // the path then covers every row's exposure: row fraction v in [0, 1] (v = y / (H - 1)) is
+  // exposed over [s v, s v + 1 - s]. 0 for a global shutter (the path is the exposure).
+  double readout_share = 0;
 
   // The paper's path: Slerp from start to end.
   static RotationPath Slerp(const Eigen::Quaterniond& start, const Eigen::Quaterniond& end);
@@ -120,9 +128,16 @@ struct RotationPath {
   const Eigen::Quaterniond& end() const { return knots.back(); }
   // The orientation at time t in [0, 1]: Slerp between the knots around t.
   Eigen::Quaterniond At(double t) const;
+  // The orientation of row fraction v (0 = first row, 1 = last) at exposure fraction t.
+  Eigen::Quaterniond RowAt(double t, double v) const {
+    return At((1 - readout_share) * t + readout_share * v);
+  }
   // The path's angle, in degrees: the sum of its segments' rotation angles (for slerp, |theta|,
   // the angle of the rotation from start to end). This is the blur magnitude in the shards.
   double MagnitudeDegrees() const;
+  // The angle one row turns during its exposure: MagnitudeDegrees() for a global shutter; with a
+  // rolling shutter, the largest over the rows (sampled), the blur magnitude in the shards.
+  double ExposureMagnitudeDegrees() const;
   // The angle between start and end, degrees (<= MagnitudeDegrees(), equal for a great circle).
   double ChordDegrees() const;
 };
@@ -131,7 +146,12 @@ struct RotationPath {
 // in their ranges.
 Eigen::Quaterniond SampleStartOrientation(const RotationPathOptions& options, RandomStream& rng);
 
-// A path of options.trajectory's kind from `start`.
+// A rolling shutter's slerp path: the turn from knot 0 to knot 1 (the exposure) continued at the
+// same angular velocity over the readout, with readout_share set.
+void ExtendSlerpForReadout(RotationPath* path, double exposure_time, double readout_time);
+
+// A path of options.trajectory's kind from `start`; with options.readout_time > 0 it covers every
+// row's exposure (readout_share > 0).
 RotationPath SamplePathFrom(const Eigen::Quaterniond& start, const RotationPathOptions& options,
                             RandomStream& rng);
 
