@@ -176,7 +176,13 @@ void CameraPipelineOptions::Check() const {
 nlohmann::json CameraPipelineOptions::ToJson() const {
   nlohmann::json j = {{"preset", preset}, {"isp", isp}};
   if (isp) {
-    j["color_matrix"] = color_matrix;
+    // The values, not a file's path: the record must not depend on the machine.
+    if (color_matrix == "a7r3") {
+      j["color_matrix"] = color_matrix;
+    } else {
+      const cv::Matx33d m = ReadMatrix(color_matrix);
+      j["color_matrix"] = std::vector<double>(m.val, m.val + 9);
+    }
     j["wb_red"] = {red_gain_lo, red_gain_hi};
     j["wb_blue"] = {blue_gain_lo, blue_gain_hi};
     j["bayer"] = bayer;
@@ -311,7 +317,7 @@ void CameraPipeline::Process(cv::Mat& linear_bgr, const CameraDraws& draws, Rand
     for (int x = 0; x < w; ++x) {
       const double cr = q[3 * x + 2], cg = q[3 * x + 1], cb = q[3 * x];
       for (int k = 0; k < 3; ++k) {
-        const bool saturated = p[3 * x + 2 - k] >= 1.0f;  // a clipped site reads its maximum
+        const bool saturated = p[3 * x + 2 - k] >= kSaturatedLinear;  // a clipped site reads its maximum
         const double v = back(k, 0) * cr + back(k, 1) * cg + back(k, 2) * cb;
         p[3 * x + 2 - k] = saturated ? 1.0f : static_cast<float>(std::clamp(v, 0.0, 1.0));
       }

@@ -282,7 +282,9 @@ std::string InspectDataset(const fs::path& folder) {
     out << "trajectory:   ";
     if (paths > 0) {
       out << std::setprecision(1) << "every sub-frame's orientation stored (" << with_trajectory
-          << " of " << index.shards.size() << " shards); sub-frames per sample min " << shortest
+          << " of " << index.shards.size() << " shards); "
+          << (spec.params.contains("rolling_shutter") ? "path samples (the whole readout)" : "sub-frames")
+          << " per sample min " << shortest
           << ", mean " << double(subframes) / paths << ", max " << longest << "\n";
     } else {
       out << "not stored (written before blurkit stored the whole camera path)\n";

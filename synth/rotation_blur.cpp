@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "blurkit/core/error.h"
+#include "blurkit/synth/camera_pipeline.h"
 
 namespace blurkit::synth {
 namespace {

@@ -194,16 +194,18 @@ double RotationPath::MagnitudeDegrees() const {
 
 double RotationPath::ExposureMagnitudeDegrees() const {
   if (readout_share == 0) return MagnitudeDegrees();
-  // Each of 9 rows, its exposure followed in 128 steps.
+  // Each of 9 rows, through the knots inside its exposure (exact for the piecewise slerp).
   double most = 0;
   for (int r = 0; r <= 8; ++r) {
+    const double begin = readout_share * r / 8.0, end = begin + 1 - readout_share;
     double angle = 0;
-    Eigen::Quaterniond previous = RowAt(0, r / 8.0);
-    for (int k = 1; k <= 128; ++k) {
-      const Eigen::Quaterniond q = RowAt(k / 128.0, r / 8.0);
-      angle += previous.angularDistance(q);
-      previous = q;
+    Eigen::Quaterniond previous = At(begin);
+    for (size_t k = 0; k < times.size(); ++k) {
+      if (times[k] <= begin || times[k] >= end) continue;
+      angle += previous.angularDistance(knots[k]);
+      previous = knots[k];
     }
+    angle += previous.angularDistance(At(end));
     most = std::max(most, angle);
   }
   return most * 180.0 / M_PI;
@@ -281,9 +283,15 @@ void ExtendSlerpForReadout(RotationPath* path, double exposure_time, double read
   // The turn goes on at the same angular velocity while the last rows are exposed.
   const double rho = readout_time / exposure_time;
   const Eigen::AngleAxisd per_exposure(path->knots[0].conjugate() * path->knots[1]);
-  path->knots.push_back(
-      (path->knots[0] * Eigen::AngleAxisd(per_exposure.angle() * (1 + rho), per_exposure.axis())).normalized());
-  path->times = {0.0, 1.0 / (1 + rho), 1.0};
+  // Knots at most 90 degrees apart, so that slerp between them never takes the other way round.
+  const int segments = std::max(1, static_cast<int>(std::ceil(per_exposure.angle() * rho / (M_PI / 2))));
+  path->times = {0.0, 1.0 / (1 + rho)};
+  for (int k = 1; k <= segments; ++k) {
+    const double t = 1 + rho * k / segments;  // in exposures
+    path->knots.push_back(
+        (path->knots[0] * Eigen::AngleAxisd(per_exposure.angle() * t, per_exposure.axis())).normalized());
+    path->times.push_back(k == segments ? 1.0 : t / (1 + rho));
+  }
   path->readout_share = rho / (1 + rho);
 }
 
@@ -387,7 +395,7 @@ int SubframeCount(const RotationPath& path, const PinholeCamera& camera,
   BLURKIT_CHECK(frames >= 1 && frames % 2 == 1);
   double wanted;
   if (options.frames_per_degree > 0) {
-    wanted = std::ceil(options.frames_per_degree * path.MagnitudeDegrees());
+    wanted = std::ceil(options.frames_per_degree * path.ExposureMagnitudeDegrees());
   } else {
     wanted = std::ceil(MaxTrajectoryPixels(path, camera) / options.max_step_pixels) + 1;
   }

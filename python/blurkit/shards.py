@@ -219,6 +219,15 @@ class _Shard:
             raise DamagedDatasetError(f'{path}: image datasets do not have the announced shape')
         if self.schema_version >= 2 and not (_has_fletcher32(self.blurred) and _has_fletcher32(self.sharp)):
             raise DamagedDatasetError(f'{path}: image datasets lack the Fletcher-32 checksums of schema 2')
+        # The raw mosaic: present exactly where index.json says the dataset stores it.
+        if ('raw' in f) != bool(index.get('raw_mosaic', False)):
+            raise DamagedDatasetError(f"{path}: its raw mosaic ('raw') is {'present' if 'raw' in f else 'missing'} "
+                                      "where index.json says otherwise: a shard of another dataset?")
+        if 'raw' in f:
+            if f['raw'].shape != (n, index['height'], index['width']):
+                raise DamagedDatasetError(f"{path}: dataset 'raw' does not have the announced shape")
+            if self.schema_version >= 2 and not _has_fletcher32(f['raw']):
+                raise DamagedDatasetError(f"{path}: dataset 'raw' lacks the Fletcher-32 checksums of schema 2")
 
     def poses(self, i):
         """Rotation shards: ``orientation`` (F, 4), ``homography`` (F, 3, 3) and ``trajectory``
@@ -240,7 +249,9 @@ class _Shard:
         f = self.blurred.file
         out = {}
         if 'sample_params' in f:
-            out['params'] = json.loads(f['sample_params'].asstr()[i])
+            text = f['sample_params'].asstr()[i]
+            if text:
+                out['params'] = json.loads(text)
         if 'raw' in f:
             try:
                 out['raw'] = f['raw'][i]

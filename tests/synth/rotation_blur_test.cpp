@@ -130,6 +130,23 @@ TEST(RotationBlur, ARollingShutterShearsALineByFOmegaReadoutAndBlursEveryRowByFO
   }
 }
 
+TEST(RotationBlur, AReadoutManyExposuresLongKeepsTurningTheSameWay) {
+  // 13.8 degrees in a 2 ms exposure and a 30 ms readout: 221 degrees in all. Slerp between knots
+  // takes the shorter arc, so the extension needs knots under 180 degrees apart to keep going.
+  const double per_exposure = 13.8 * M_PI / 180, exposure = 0.002, readout = 0.030;
+  RotationPath path = RotationPath::Slerp(Eigen::Quaterniond::Identity(),
+                                          Eigen::Quaterniond(Eigen::AngleAxisd(per_exposure, Eigen::Vector3d::UnitY())));
+  ExtendSlerpForReadout(&path, exposure, readout);
+  for (int k = 0; k <= 64; ++k) {
+    const double tau = k / 64.0, angle = per_exposure * (1 + readout / exposure) * tau;
+    const Eigen::Quaterniond q = path.At(tau);
+    const double sign = q.w() * std::cos(angle / 2) + q.y() * std::sin(angle / 2) >= 0 ? 1 : -1;
+    EXPECT_NEAR(sign * q.w(), std::cos(angle / 2), 1e-9) << tau;
+    EXPECT_NEAR(sign * q.y(), std::sin(angle / 2), 1e-9) << tau;
+  }
+  EXPECT_NEAR(path.ExposureMagnitudeDegrees(), 13.8, 1e-9);  // one row's turn
+}
+
 TEST(RotationBlur, HomographyWarpsMiddleFrameOntoFrameJ) {
   auto pano = Panorama::FromLinear(testing::SmoothPanorama(512));
   const RotationBlurOptions options = Options(96, 60, 5);

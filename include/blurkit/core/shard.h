@@ -18,7 +18,8 @@
 //   /homography      float64 [n, F, 3, 3]     rotation only: maps middle-frame pixel coordinates to
 //                                             frame j's (x_j ~ H_j x_mid); identity at j = F/2
 //   /trajectory      float64 [n, M, 4]        rotation only: every sub-frame's world_from_cam quaternion
-//                                             (w, x, y, z), the frame of /orientation, in time order;
+//                                             (w, x, y, z), the frame of /orientation, in time order
+//                                             (rolling shutter: the path over every row's exposure);
 //                                             M = the shard's longest path, zero rows after a
 //                                             sample's last sub-frame. Absent in shards written
 //                                             before it existed (they still read).

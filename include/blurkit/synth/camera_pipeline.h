@@ -22,8 +22,9 @@
 //                   mosaic reproduces the blurred image.
 //   5. processing   white balance (the gains), demosaicing (Malvar, He and Cutler 2004, the 5x5
 //                   gradient-corrected filters RSBlur uses), camera RGB -> XYZ -> linear sRGB (the
-//                   exact inverses of step 2), clipped to [0, 1]. Channels that were saturated (>= 1)
-//                   before step 2 read 1: a clipped sensor site carries no noise (as RSBlur does).
+//                   exact inverses of step 2), clipped to [0, 1]. Channels that were saturated
+//                   (>= kSaturatedLinear) before step 2 read 1: a clipped sensor site carries no
+//                   noise (as RSBlur does).
 //   6. JPEG         optionally, the 8-bit image encoded and decoded at a quality drawn per sample.
 //
 // The sharp frames are not processed: steps 2 and 5 without mosaic and noise are the identity on
@@ -48,6 +49,10 @@
 #include "blurkit/core/random.h"
 
 namespace blurkit::synth {
+
+// A linear value at or above this is saturated: an 8-bit source's 255 decodes to 1.0 and its 254 to
+// at most 0.992 (sRGB), and averaging or bilinear sampling of 1.0 stays within float rounding of it.
+inline constexpr float kSaturatedLinear = 0.999f;
 
 inline constexpr uint16_t kRawBlackLevel = 4096;   // the code of zero light in the stored mosaic
 inline constexpr uint16_t kRawWhiteLevel = 65535;  // the code of the clipping level (1.0)

@@ -28,10 +28,6 @@ enum class RenderMethod {
   kDirect,  // sample the sphere for every sub-frame (reference)
 };
 
-// A linear value at or above this is saturated: an 8-bit source's 255 decodes to 1.0 and its 254 to
-// at most 0.992 (sRGB), so bilinear sampling between saturated pixels stays above it.
-inline constexpr float kSaturatedLinear = 0.999f;
-
 struct RotationBlurOptions {
   int width = 256;     // output size, pixels
   int height = 256;
@@ -42,7 +38,8 @@ struct RotationBlurOptions {
   // Canvas pixels per output pixel along each axis: the canvas is warped once more, and
   // oversampling keeps that second bilinear interpolation from softening the frames.
   double canvas_oversample = 1.5;
-  // Also average, per channel, where each sub-frame is saturated (linear value >= kSaturatedLinear):
+  // Also average, per channel, where each sub-frame is saturated (linear value >= kSaturatedLinear,
+  // camera_pipeline.h):
   // the camera pipeline's synthetic highlights (camera_pipeline.h, step 1). Off: not computed.
   bool saturation_mask = false;
   // Rolling shutter (the path's readout_share > 0): the sharp targets as a global shutter sees them
