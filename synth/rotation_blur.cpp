@@ -98,6 +98,13 @@ std::vector<Eigen::Quaterniond> Subframes(const RotationPath& path, const Pinhol
   return subs;
 }
 
+// Adds 1 to `mask` where a channel of the sub-frame is saturated (both continuous CV_32FC3).
+void AddSaturated(const cv::Mat& frame, cv::Mat* mask) {
+  float* m = mask->ptr<float>();
+  const float* p = frame.ptr<float>();
+  for (size_t k = 0, n = frame.total() * 3; k < n; ++k) m[k] += p[k] >= kSaturatedLinear ? 1.0f : 0.0f;
+}
+
 // Averages the sub-frames that render(i, &frame) produces and keeps the sharp ones and the poses.
 template <typename RenderSubframe>
 void Accumulate(const PinholeCamera& camera, const RotationBlurOptions& options,
@@ -114,11 +121,7 @@ void Accumulate(const PinholeCamera& camera, const RotationBlurOptions& options,
   for (int i = 0; i < n; ++i) {
     render(i, &frame);
     cv::add(out->blurred, frame, out->blurred);
-    if (options.saturation_mask) {
-      float* mask = out->saturation_mask.ptr<float>();
-      const float* p = frame.ptr<float>();  // both continuous
-      for (size_t k = 0, m = frame.total() * 3; k < m; ++k) mask[k] += p[k] >= kSaturatedLinear ? 1.0f : 0.0f;
-    }
+    if (options.saturation_mask) AddSaturated(frame, &out->saturation_mask);
     if (i % step == 0) out->sharp.push_back(frame.clone());
   }
   out->blurred *= 1.0 / n;
@@ -161,11 +164,7 @@ void AccumulateRolling(const PinholeCamera& camera, const RotationBlurOptions& o
     const double t = n == 1 ? 0.0 : double(i) / (n - 1);
     render([&](int y) { return path.RowAt(t, y / last_row); }, &frame);
     cv::add(out->blurred, frame, out->blurred);
-    if (options.saturation_mask) {
-      float* mask = out->saturation_mask.ptr<float>();
-      const float* p = frame.ptr<float>();
-      for (size_t k = 0, m = frame.total() * 3; k < m; ++k) mask[k] += p[k] >= kSaturatedLinear ? 1.0f : 0.0f;
-    }
+    if (options.saturation_mask) AddSaturated(frame, &out->saturation_mask);
   }
   out->blurred *= 1.0 / n;
   if (options.saturation_mask) out->saturation_mask *= 1.0 / n;

@@ -337,54 +337,43 @@ double MaxTrajectoryPixels(const RotationPath& path, const PinholeCamera& camera
   // 32 steps; paths of many knots through their knots (between knots the motion is one short
   // turn about a fixed axis).
   constexpr int kGrid = 5, kSteps = 32;
-  if (path.readout_share > 0) {
-    // Rolling shutter: each grid point is followed over its own row's exposure.
-    double longest = 0;
-    for (int gy = 0; gy < kGrid; ++gy) {
-      const double v = gy / double(kGrid - 1);
-      const int steps = std::max<int>(kSteps, static_cast<int>(path.knots.size()));
-      for (int gx = 0; gx < kGrid; ++gx) {
-        const double x = (camera.width - 1) * gx / double(kGrid - 1);
-        const double y = (camera.height - 1) * v;
-        const Eigen::Vector3d ray_world = path.RowAt(0, v) * camera.RayInCam(x, y);
-        double length = 0;
-        Eigen::Vector2d previous(x, y);
-        for (int s = 1; s <= steps; ++s) {
-          const Eigen::Vector3d ray = path.RowAt(double(s) / steps, v).conjugate() * ray_world;
-          if (ray.z() <= 1e-6) return std::numeric_limits<double>::infinity();
-          const Eigen::Vector2d p(camera.focal * ray.x() / ray.z() + camera.cx,
-                                  camera.focal * ray.y() / ray.z() + camera.cy);
-          length += (p - previous).norm();
-          previous = p;
-        }
-        longest = std::max(longest, length);
-      }
+  // The path length in pixels of the point seen at (x, y) in the first of `cam_from_world`,
+  // followed through the others; infinite where it goes behind the camera.
+  auto followed = [&](double x, double y, const std::vector<Eigen::Quaterniond>& cam_from_world) {
+    const Eigen::Vector3d ray_world = cam_from_world[0].conjugate() * camera.RayInCam(x, y);
+    double length = 0;
+    Eigen::Vector2d previous(x, y);
+    for (size_t s = 1; s < cam_from_world.size(); ++s) {
+      const Eigen::Vector3d ray = cam_from_world[s] * ray_world;
+      if (ray.z() <= 1e-6) return std::numeric_limits<double>::infinity();
+      const Eigen::Vector2d p(camera.focal * ray.x() / ray.z() + camera.cx,
+                              camera.focal * ray.y() / ray.z() + camera.cy);
+      length += (p - previous).norm();
+      previous = p;
     }
-    return longest;
-  }
+    return length;
+  };
   std::vector<Eigen::Quaterniond> cam_from_world;
-  if (path.knots.size() > kSteps + 1) {
-    for (const auto& q : path.knots) cam_from_world.push_back(q.conjugate());
-  } else {
-    for (int s = 0; s <= kSteps; ++s) cam_from_world.push_back(path.At(double(s) / kSteps).conjugate());
+  if (path.readout_share == 0) {
+    if (path.knots.size() > kSteps + 1) {
+      for (const auto& q : path.knots) cam_from_world.push_back(q.conjugate());
+    } else {
+      for (int s = 0; s <= kSteps; ++s) cam_from_world.push_back(path.At(double(s) / kSteps).conjugate());
+    }
   }
   double longest = 0;
   for (int gy = 0; gy < kGrid; ++gy) {
+    const double v = gy / double(kGrid - 1);
+    if (path.readout_share > 0) {
+      // Rolling shutter: each row of points is followed over its own row's exposure.
+      const int steps = std::max<int>(kSteps, static_cast<int>(path.knots.size()));
+      cam_from_world.clear();
+      for (int s = 0; s <= steps; ++s) cam_from_world.push_back(path.RowAt(double(s) / steps, v).conjugate());
+    }
     for (int gx = 0; gx < kGrid; ++gx) {
       const double x = (camera.width - 1) * gx / double(kGrid - 1);
       const double y = (camera.height - 1) * gy / double(kGrid - 1);
-      const Eigen::Vector3d ray_world = path.start() * camera.RayInCam(x, y);
-      double length = 0;
-      Eigen::Vector2d previous(x, y);
-      for (size_t s = 1; s < cam_from_world.size(); ++s) {
-        const Eigen::Vector3d ray = cam_from_world[s] * ray_world;
-        if (ray.z() <= 1e-6) return std::numeric_limits<double>::infinity();
-        const Eigen::Vector2d p(camera.focal * ray.x() / ray.z() + camera.cx,
-                                camera.focal * ray.y() / ray.z() + camera.cy);
-        length += (p - previous).norm();
-        previous = p;
-      }
-      longest = std::max(longest, length);
+      longest = std::max(longest, followed(x, y, cam_from_world));
     }
   }
   return longest;
