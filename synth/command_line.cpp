@@ -233,7 +233,7 @@ namespace {
 
 // A gyroscope log and how to read it (blurkit/synth/gyro_formats.h); loaded after parsing.
 struct GyroFlags {
-  std::string file, exposure = "0";
+  std::string file, exposure = "0", readout = "0";
   GyroFileOptions read;
 };
 
@@ -286,18 +286,34 @@ void AddPathOptions(po::options_description& group, RotationPathOptions& p, std:
       ("exposure-time", po::value(&gyro.exposure)->default_value("0"),
        "gyro: seconds of the log each sample integrates, from a random start; from-log: the median "
        "shutter time the camera recorded (GoPro SHUT); with --readout-time, any path's exposure")
-      ("readout-time", po::value(&p.readout_time)->default_value(0.0),
+      ("readout-time", po::value(&gyro.readout)->default_value("0"),
        "a rolling shutter: seconds from the first row's exposure start to the last row's (GoPros and "
        "phones: 0.014-0.033); each row is blurred along its own part of the path (slerp, gyro; needs "
-       "--exposure-time); 0 = a global shutter")
+       "--exposure-time); from-lens: the --lens profile's frame_readout_time; 0 = a global shutter")
       ("rolling-shutter-targets", po::bool_switch(&rolling_targets),
        "with --readout-time: sharp targets read row by row as well (for rolling-shutter correction); "
        "default: global-shutter targets at the middle row's instants");
   AddGyroReadOptions(group, gyro.read);
 }
 
-void FinishPathOptions(const std::string& trajectory, const GyroFlags& gyro, RotationPathOptions& p) {
+void FinishPathOptions(const std::string& trajectory, const GyroFlags& gyro, const FisheyeLens* lens,
+                       RotationPathOptions& p) {
   p.trajectory = TrajectoryKindFromString(trajectory);
+  if (gyro.readout == "from-lens") {
+    if (!lens || !(lens->readout_time > 0)) {
+      throw InputError(Msg() << "--readout-time from-lens needs a --lens profile that gives its "
+                                "frame_readout_time" << (lens ? " (" + lens->name + " does not)" : std::string()));
+    }
+    p.readout_time = lens->readout_time;
+  } else {
+    try {
+      size_t used = 0;
+      p.readout_time = std::stod(gyro.readout, &used);
+      if (used != gyro.readout.size()) throw std::invalid_argument(gyro.readout);
+    } catch (const std::logic_error&) {
+      throw InputError(Msg() << "--readout-time must be seconds or from-lens, got '" << gyro.readout << "'");
+    }
+  }
   if (!gyro.file.empty()) {
     if (p.trajectory != TrajectoryKind::kGyro) {
       throw InputError("--gyro is given but --trajectory is not gyro");
@@ -334,7 +350,7 @@ Parsed ParsePanoramaCommand(const std::vector<std::string>& args, bool photos, C
   d.photos = photos;
   RotationBlurOptions& r = d.render;
   std::vector<std::string> inputs;
-  std::string manifest, out, size = "256", method = "canvas", trajectory;
+  std::string manifest, out, size = "256", method = "canvas", trajectory, lens, lens_frames;
   GyroFlags gyro;
   int64_t samples = 0;
   const char* command = photos ? "photos" : "panorama";
@@ -364,7 +380,14 @@ Parsed ParsePanoramaCommand(const std::vector<std::string>& args, bool photos, C
        "spaced in time: first = start of the exposure, middle, last = its end")
       ("size", po::value(&size)->default_value("256"), "output size, N or WxH pixels")
       ("fov", po::value(&r.fov)->default_value(photos ? 30.0 : 60.0),
-       "horizontal field of view of the output, degrees")
+       "horizontal field of view of the output, degrees (a pinhole camera; --lens replaces it)")
+      ("lens", po::value(&lens),
+       "a fisheye lens: a Gyroflow lens profile (.json, OpenCV fisheye model) or a preset "
+       "(hero11-wide, hero10-wide-4by3), scaled so its calibrated frame covers --size, cropped "
+       "about the centre")
+      ("lens-frames", po::value(&lens_frames)->default_value("distorted"),
+       "with --lens: distorted (the fisheye's frames) or rectified (undistorted to the pinhole of "
+       "the lens's focal length, after the camera's pipeline)")
       ("max-angle", po::value(&r.path.max_angle)->default_value(photos ? 4.0 : 8.0),
        "slerp, shake: each Euler angle of the rotation is uniform in [-a, a] degrees (shake turns "
        "by that rotation's angle)");
@@ -450,7 +473,15 @@ Parsed ParsePanoramaCommand(const std::vector<std::string>& args, bool photos, C
   } else {
     throw InputError(Msg() << "--method must be canvas or direct, got '" << method << "'");
   }
-  FinishPathOptions(trajectory, gyro, r.path);
+  if (!lens.empty()) {
+    r.lens = LensRays::Make(FisheyeLens::FromSpec(lens).ScaledTo(r.width, r.height));
+  }
+  if (lens_frames == "rectified") {
+    d.rectify = true;
+  } else if (lens_frames != "distorted") {
+    throw InputError(Msg() << "--lens-frames must be distorted or rectified, got '" << lens_frames << "'");
+  }
+  FinishPathOptions(trajectory, gyro, r.Lens(), r.path);
   FinishCameraOptions(vm, camera_flags, d.camera);
   d.samples = samples;
   return parsed;

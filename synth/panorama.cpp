@@ -180,6 +180,28 @@ cv::Mat Panorama::SampleMap(const PinholeCamera& camera, const Eigen::Quaternion
   return map;
 }
 
+cv::Mat Panorama::RenderRays(const std::vector<Eigen::Vector3d>& rays, int width, int height,
+                             const std::vector<Eigen::Matrix3d>& world_from_row, int level) const {
+  BLURKIT_CHECK(rays.size() == size_t(width) * height && !world_from_row.empty());
+  const int w = width_ >> level, h = height_ >> level;
+  const double sx = w / (2 * M_PI), sy = h / M_PI;
+  cv::Mat map(height, width, CV_32FC2);
+  for (int y = 0; y < height; ++y) {
+    const Eigen::Matrix3d& rotation = world_from_row[world_from_row.size() == 1 ? 0 : y];
+    float* row = map.ptr<float>(y);
+    for (int x = 0; x < width; ++x) {
+      const Eigen::Vector3d d = rotation * rays[size_t(y) * width + x];
+      const double lon = std::atan2(d.x(), d.z());
+      const double lat = std::atan2(-d.y(), std::hypot(d.x(), d.z()));
+      row[2 * x] = static_cast<float>((lon + M_PI) * sx - 0.5 + kPad);
+      row[2 * x + 1] = static_cast<float>((M_PI / 2 - lat) * sy - 0.5 + kPad);
+    }
+  }
+  cv::Mat out;
+  cv::remap(padded_levels_[level], out, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  return out;
+}
+
 cv::Mat Panorama::Render(const PinholeCamera& camera, const Eigen::Quaterniond& world_from_cam,
                          int level) const {
   BLURKIT_CHECK(level >= 0 && level < levels());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <opencv2/imgproc.hpp>
 
 #include "blurkit/core/error.h"
 #include "blurkit/core/random.h"
@@ -75,6 +76,7 @@ void PanoramaDatasetOptions::Check() const {
   exposure.Check();
   camera.Check();
   CameraResponse::Parse(response);
+  if (rectify && !render.lens) throw InputError("--lens-frames rectified needs --lens");
   if (cache_panoramas < 1) throw InputError("the panorama cache must hold at least one panorama");
 }
 
@@ -125,6 +127,11 @@ Json PanoramaDatasetOptions::ToJson() const {
                                {"exposure_time", p.exposure_time},
                                {"targets", render.rolling_targets ? "rolling" : "global"}};
   }
+  if (render.lens) {  // absent: a pinhole camera of --fov, as before
+    json.erase("fov");  // the lens gives the field of view
+    json["lens"] = render.lens->lens.ToJson();
+    json["lens"]["frames"] = rectify ? "rectified" : "distorted";
+  }
   if (photos) {
     json.erase("pitch_range");  // photos draw yaw and pitch anywhere the view fits
     json.erase("method");       // and need no canvas: one homography per sub-frame
@@ -156,6 +163,7 @@ PanoramaSampleMaker::PanoramaSampleMaker(PanoramaDatasetOptions options)
       camera_(options_.camera),
       cache_(static_cast<size_t>(std::max(options_.cache_panoramas, 1))) {
   options_.Check();
+  if (options_.rectify) rectify_map_ = options_.render.lens->lens.RectifyMap();
 }
 
 PanoramaSampleMaker::Loaded PanoramaSampleMaker::Load(size_t source) const {
@@ -193,15 +201,29 @@ Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
   bool hdr = false;
   if (loaded.photo) {
     const Photo& photo = *loaded.photo;
-    const PinholeCamera camera = options_.render.Camera();
+    PinholeCamera camera = options_.render.Camera();
+    if (const FisheyeLens* lens = options_.render.Lens()) {
+      // Start ranges for the pinhole that spans the lens's half-angles across its centre lines
+      // (each drawn path is still checked against the lens's border rays).
+      const Eigen::Vector3d left = lens->Ray(0, lens->cy), right = lens->Ray(lens->width - 1, lens->cy);
+      const Eigen::Vector3d top = lens->Ray(lens->cx, 0), bottom = lens->Ray(lens->cx, lens->height - 1);
+      const double tx = std::max(std::abs(left.x()) / left.z(), std::abs(right.x()) / right.z());
+      const double ty = std::max(std::abs(top.y()) / top.z(), std::abs(bottom.y()) / bottom.z());
+      const bool ahead = left.z() > 0 && right.z() > 0 && top.z() > 0 && bottom.z() > 0;
+      camera.cx = ahead ? camera.focal * tx : 1e12;
+      camera.cy = ahead ? camera.focal * ty : 1e12;
+    }
     double yaw_range = 0, pitch_range = 0;
     photo.StartRanges(camera, &yaw_range, &pitch_range);
     auto too_small = [&](const std::string& why) {
       return InputError(Msg() << src.path.string() << " (sample " << index << "): the photo, "
                               << photo.width() << "x" << photo.height() << " at " << photo.fov()
-                              << " degrees, " << why << " a view of --fov " << options_.render.fov
+                              << " degrees, " << why << " a view "
+                              << (options_.render.lens ? "through --lens " + options_.render.lens->lens.name
+                                                       : "of --fov " + std::to_string(options_.render.fov))
                               << " at --size " << camera.width << "x" << camera.height
-                              << ": use a smaller --fov or --max-angle, or check --source-fov");
+                              << (options_.render.lens ? ": use a smaller --max-angle or a wider photo, or check --source-fov"
+                                                       : ": use a smaller --fov or --max-angle, or check --source-fov"));
     };
     if (yaw_range <= 0 || pitch_range <= 0) throw too_small("is too small for");
     bool inside = false;
@@ -259,11 +281,21 @@ Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
   sample.blurred.resize(image);
   EncodeToRgb8(blurred, 1.0, response_, sample.blurred.data());
   CameraPipeline::Jpeg(sample.blurred.data(), options_.render.height, options_.render.width, draws.jpeg_quality);
+  // The sample's own record: the camera's draws, and the lens and readout that made it.
+  Json params = Json::object();
   if (camera_.enabled()) {
-    Json params = draws.ToJson(options_.camera);
+    params = draws.ToJson(options_.camera);
     if (hdr) params["saturation"] = 0.0;  // HDR sources saturate by their own exposure
-    sample.params = params.dump();
   }
+  if (options_.render.lens) {
+    params["lens"] = options_.render.lens->lens.ToJson();
+    params["lens"]["frames"] = options_.rectify ? "rectified" : "distorted";
+  }
+  if (options_.render.path.readout_time > 0) {
+    params["readout_time"] = options_.render.path.readout_time;
+    params["exposure_time"] = options_.render.path.exposure_time;
+  }
+  if (!params.empty()) sample.params = params.dump();
   sample.sharp.resize(image * f);
   for (int j = 0; j < f; ++j) {
     EncodeToRgb8(render.sharp[j], scale, response_, sample.sharp.data() + j * image);
@@ -272,6 +304,15 @@ Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
     const Eigen::Matrix3d& h = render.homographies[j];
     for (int r = 0; r < 3; ++r)
       for (int c = 0; c < 3; ++c) sample.homography.push_back(h(r, c));
+  }
+  if (options_.rectify) {  // every stored frame undistorted, as cv::fisheye's undistortImage does
+    auto rectify = [&](uint8_t* rgb) {
+      cv::Mat frame(options_.render.height, options_.render.width, CV_8UC3, rgb), out;
+      cv::remap(frame, out, rectify_map_, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+      out.copyTo(frame);
+    };
+    rectify(sample.blurred.data());
+    for (int j = 0; j < f; ++j) rectify(sample.sharp.data() + j * image);
   }
   sample.trajectory.reserve(render.trajectory.size() * 4);
   for (const auto& q : render.trajectory) {

@@ -83,6 +83,20 @@ bool Photo::Contains(const PinholeCamera& camera, const Eigen::Quaterniond& phot
   return true;
 }
 
+bool Photo::ContainsRays(const std::vector<Eigen::Vector3d>& rays,
+                         const Eigen::Quaterniond& photo_from_cam) const {
+  const PinholeCamera photo = Camera(0);
+  const Eigen::Matrix3d rotation = photo_from_cam.toRotationMatrix();
+  for (const auto& r : rays) {
+    const Eigen::Vector3d ray = rotation * r;
+    if (ray.z() <= 1e-9) return false;
+    const double u = photo.focal * ray.x() / ray.z() + photo.cx;
+    const double v = photo.focal * ray.y() / ray.z() + photo.cy;
+    if (!(u >= 0 && u <= photo.width - 1 && v >= 0 && v <= photo.height - 1)) return false;
+  }
+  return true;
+}
+
 void Photo::StartRanges(const PinholeCamera& camera, double* yaw_degrees,
                         double* pitch_degrees) const {
   const PinholeCamera photo = Camera(0);

@@ -18,11 +18,9 @@ constexpr double kMinCanvasCos = 0.2588;
 // Largest canvas, in output-sized images.
 constexpr double kMaxCanvasImages = 24.0;
 
-// The camera of a canvas that holds every sub-frame, or nullopt-like (focal 0) when none fits.
-PinholeCamera CanvasCamera(const PinholeCamera& camera, const std::vector<Eigen::Quaterniond>& subs,
-                           const Eigen::Quaterniond& world_from_canvas, double oversample) {
-  double umin = std::numeric_limits<double>::infinity(), vmin = umin;
-  double umax = -umin, vmax = -umin;
+// Rays through points of a pinhole view's border (its edges are straight lines in any other
+// pinhole view that shares the centre: a few points bound it).
+std::vector<Eigen::Vector3d> PinholeBorder(const PinholeCamera& camera) {
   constexpr int kEdgePoints = 8;
   std::vector<Eigen::Vector3d> boundary;
   for (int k = 0; k <= kEdgePoints; ++k) {
@@ -33,6 +31,21 @@ PinholeCamera CanvasCamera(const PinholeCamera& camera, const std::vector<Eigen:
     boundary.push_back(camera.RayInCam(0, fy));
     boundary.push_back(camera.RayInCam(camera.width - 1, fy));
   }
+  return boundary;
+}
+
+// The border rays of the output: its lens's (many points: the edges curve) or its pinhole's.
+std::vector<Eigen::Vector3d> Border(const RotationBlurOptions& options, const PinholeCamera& camera) {
+  return options.lens ? options.lens->border : PinholeBorder(camera);
+}
+
+// The camera of a canvas that holds every sub-frame (whose border rays are `boundary`), or
+// nullopt-like (focal 0) when none fits.
+PinholeCamera CanvasCamera(const PinholeCamera& camera, const std::vector<Eigen::Vector3d>& boundary,
+                           const std::vector<Eigen::Quaterniond>& subs,
+                           const Eigen::Quaterniond& world_from_canvas, double oversample) {
+  double umin = std::numeric_limits<double>::infinity(), vmin = umin;
+  double umax = -umin, vmax = -umin;
   for (const auto& q : subs) {
     const Eigen::Matrix3d canvas_from_sub = (world_from_canvas.conjugate() * q).toRotationMatrix();
     for (const auto& ray : boundary) {
@@ -78,6 +91,10 @@ void RotationBlurOptions::Check() const {
   if (!(canvas_oversample >= 1 && canvas_oversample <= 4)) {
     throw InputError(Msg() << "canvas oversampling must be in [1, 4], got " << canvas_oversample);
   }
+  if (lens && (lens->lens.width != width || lens->lens.height != height)) {
+    throw InputError(Msg() << "the lens is scaled to " << lens->lens.width << "x" << lens->lens.height
+                           << ", the output is " << width << "x" << height);
+  }
   path.Check();
   if (path.max_subframes < frames) {
     throw InputError(Msg() << "--max-subframes (" << path.max_subframes
@@ -87,10 +104,34 @@ void RotationBlurOptions::Check() const {
 
 namespace {
 
+// Where each pixel of a lens view samples a pinhole image (a canvas or a photo): the pixel's ray,
+// turned by row y's rotation and projected by the image's K, is m(y) * ray.
+template <typename RowMatrix>
+void LensMap(const LensRays& lens, RowMatrix m_of_row, cv::Mat* map) {
+  const int width = lens.lens.width, height = lens.lens.height;
+  map->create(height, width, CV_32FC2);
+  for (int y = 0; y < height; ++y) {
+    const Eigen::Matrix3d m = m_of_row(y);
+    const Eigen::Vector3d* ray = lens.rays.data() + size_t(y) * width;
+    float* out = map->ptr<float>(y);
+    for (int x = 0; x < width; ++x) {
+      const Eigen::Vector3d p = m * ray[x];
+      out[2 * x] = static_cast<float>(p.x() / p.z());
+      out[2 * x + 1] = static_cast<float>(p.y() / p.z());
+    }
+  }
+}
+
+// K_to * R_to_from_world * R_world_from_view: a view's rays into pinhole image `to`'s pixels.
+Eigen::Matrix3d IntoImage(const PinholeCamera& to, const Eigen::Quaterniond& world_from_to,
+                          const Eigen::Quaterniond& world_from_view) {
+  return to.K() * (world_from_to.conjugate() * world_from_view).toRotationMatrix();
+}
+
 // The sub-frame orientations of a path: n = SubframeCount() evenly spaced times over [0, 1].
 std::vector<Eigen::Quaterniond> Subframes(const RotationPath& path, const PinholeCamera& camera,
                                           const RotationBlurOptions& options) {
-  const int n = SubframeCount(path, camera, options.path, options.frames);
+  const int n = SubframeCount(path, camera, options.path, options.frames, options.Lens());
   BLURKIT_CHECK((n - 1) % (options.frames - 1) == 0) << n << " sub-frames for " << options.frames
                                                        << " frames";
   std::vector<Eigen::Quaterniond> subs(n);
@@ -203,14 +244,14 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
     const PinholeCamera camera = options.Camera();
     RotationRender out;
     out.magnitude_degrees = path.ExposureMagnitudeDegrees();
-    const int n = SubframeCount(path, camera, options.path, options.frames);
+    const int n = SubframeCount(path, camera, options.path, options.frames, options.Lens());
     const std::vector<Eigen::Quaterniond> views = RollingViews(path, n);
     const Eigen::Quaterniond middle = path.RowAt(0.5, 0.5);
     const int level = panorama.LevelFor(camera.PixelAngle());
     PinholeCamera canvas_camera{0, 0, 0, 0, 0};
     cv::Mat canvas;
     if (options.method == RenderMethod::kCanvas) {
-      canvas_camera = CanvasCamera(camera, views, middle, options.canvas_oversample);
+      canvas_camera = CanvasCamera(camera, Border(options, camera), views, middle, options.canvas_oversample);
       if (canvas_camera.focal > 0) {
         canvas = panorama.Render(canvas_camera, middle, level);
         out.used_canvas = true;
@@ -218,7 +259,14 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
     }
     cv::Mat map;
     AccumulateRolling(camera, options, path, n, [&](auto world_from_row, cv::Mat* frame) {
-      if (out.used_canvas) {
+      if (options.lens && out.used_canvas) {
+        LensMap(*options.lens, [&](int y) { return IntoImage(canvas_camera, middle, world_from_row(y)); }, &map);
+        cv::remap(canvas, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      } else if (options.lens) {
+        std::vector<Eigen::Matrix3d> rows(camera.height);
+        for (int y = 0; y < camera.height; ++y) rows[y] = world_from_row(y).toRotationMatrix();
+        *frame = panorama.RenderRays(options.lens->rays, camera.width, camera.height, rows, level);
+      } else if (out.used_canvas) {
         RowsMap(camera, world_from_row, canvas_camera, middle, &map);
         cv::remap(canvas, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
       } else {
@@ -244,7 +292,7 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
   PinholeCamera canvas_camera{0, 0, 0, 0, 0};
   cv::Mat canvas;
   if (options.method == RenderMethod::kCanvas) {
-    canvas_camera = CanvasCamera(camera, subs, middle, options.canvas_oversample);
+    canvas_camera = CanvasCamera(camera, Border(options, camera), subs, middle, options.canvas_oversample);
     if (canvas_camera.focal > 0) {
       canvas = panorama.Render(canvas_camera, middle, level);
       out.used_canvas = true;
@@ -252,7 +300,14 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
   }
   cv::Mat map;
   Accumulate(camera, options, subs, [&](int i, cv::Mat* frame) {
-    if (out.used_canvas) {
+    if (options.lens && out.used_canvas) {
+      const Eigen::Matrix3d m = IntoImage(canvas_camera, middle, subs[i]);
+      LensMap(*options.lens, [&](int) { return m; }, &map);
+      cv::remap(canvas, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    } else if (options.lens) {
+      *frame = panorama.RenderRays(options.lens->rays, camera.width, camera.height,
+                                   {subs[i].toRotationMatrix()}, level);
+    } else if (out.used_canvas) {
       HomographyMap(RotationHomography(camera, subs[i], canvas_camera, middle), camera.width,
                     camera.height, &map);
       cv::remap(canvas, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
@@ -267,10 +322,11 @@ bool PathInsidePhoto(const Photo& photo, const RotationBlurOptions& options,
                      const RotationPath& path, std::vector<Eigen::Quaterniond>* subframes) {
   const PinholeCamera camera = options.Camera();
   std::vector<Eigen::Quaterniond> subs =
-      path.readout_share > 0 ? RollingViews(path, SubframeCount(path, camera, options.path, options.frames))
-                             : Subframes(path, camera, options);
+      path.readout_share > 0
+          ? RollingViews(path, SubframeCount(path, camera, options.path, options.frames, options.Lens()))
+          : Subframes(path, camera, options);
   for (const auto& q : subs) {
-    if (!photo.Contains(camera, q)) return false;
+    if (options.lens ? !photo.ContainsRays(options.lens->border, q) : !photo.Contains(camera, q)) return false;
   }
   if (subframes) *subframes = std::move(subs);
   return true;
@@ -287,9 +343,15 @@ RotationRender RenderRotationBlur(const Photo& photo, const RotationBlurOptions&
   cv::Mat map;
   if (path.readout_share > 0) {
     out.magnitude_degrees = path.ExposureMagnitudeDegrees();
-    const int n = SubframeCount(path, camera, options.path, options.frames);
+    const int n = SubframeCount(path, camera, options.path, options.frames, options.Lens());
     AccumulateRolling(camera, options, path, n, [&](auto world_from_row, cv::Mat* frame) {
-      RowsMap(camera, world_from_row, source, Eigen::Quaterniond::Identity(), &map);
+      if (options.lens) {
+        LensMap(*options.lens, [&](int y) {
+          return IntoImage(source, Eigen::Quaterniond::Identity(), world_from_row(y));
+        }, &map);
+      } else {
+        RowsMap(camera, world_from_row, source, Eigen::Quaterniond::Identity(), &map);
+      }
       cv::remap(image, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     }, &out);
     return out;
@@ -298,8 +360,13 @@ RotationRender RenderRotationBlur(const Photo& photo, const RotationBlurOptions&
   const std::vector<Eigen::Quaterniond> subs =
       subframes ? *subframes : Subframes(path, camera, options);
   Accumulate(camera, options, subs, [&](int i, cv::Mat* frame) {
-    HomographyMap(RotationHomography(camera, subs[i], source, Eigen::Quaterniond::Identity()),
-                  camera.width, camera.height, &map);
+    if (options.lens) {
+      const Eigen::Matrix3d m = IntoImage(source, Eigen::Quaterniond::Identity(), subs[i]);
+      LensMap(*options.lens, [&](int) { return m; }, &map);
+    } else {
+      HomographyMap(RotationHomography(camera, subs[i], source, Eigen::Quaterniond::Identity()),
+                    camera.width, camera.height, &map);
+    }
     cv::remap(image, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   }, &out);
   return out;

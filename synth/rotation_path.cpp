@@ -1,5 +1,7 @@
 #include "blurkit/synth/rotation_path.h"
 
+#include "blurkit/synth/lens.h"
+
 #include "blurkit/synth/gyro_formats.h"
 
 #include <algorithm>
@@ -331,7 +333,8 @@ RotationPath SampleRotationPath(const RotationPathOptions& options, RandomStream
   return SamplePathFrom(start, options, rng);
 }
 
-double MaxTrajectoryPixels(const RotationPath& path, const PinholeCamera& camera) {
+double MaxTrajectoryPixels(const RotationPath& path, const PinholeCamera& camera,
+                           const FisheyeLens* lens) {
   // Points of a 5x5 grid (corners included) followed along the path, expressed in the start
   // camera's image: the arc length of the point that moves most. Slerp-like paths are followed in
   // 32 steps; paths of many knots through their knots (between knots the motion is one short
@@ -340,6 +343,19 @@ double MaxTrajectoryPixels(const RotationPath& path, const PinholeCamera& camera
   // The path length in pixels of the point seen at (x, y) in the first of `cam_from_world`,
   // followed through the others; infinite where it goes behind the camera.
   auto followed = [&](double x, double y, const std::vector<Eigen::Quaterniond>& cam_from_world) {
+    if (lens) {
+      const Eigen::Vector3d ray_world = cam_from_world[0].conjugate() * lens->Ray(x, y);
+      double length = 0;
+      Eigen::Vector2d previous(x, y), p;
+      for (size_t s = 1; s < cam_from_world.size(); ++s) {
+        if (!lens->Project(cam_from_world[s] * ray_world, &p.x(), &p.y())) {
+          return std::numeric_limits<double>::infinity();
+        }
+        length += (p - previous).norm();
+        previous = p;
+      }
+      return length;
+    }
     const Eigen::Vector3d ray_world = cam_from_world[0].conjugate() * camera.RayInCam(x, y);
     double length = 0;
     Eigen::Vector2d previous(x, y);
@@ -380,13 +396,13 @@ double MaxTrajectoryPixels(const RotationPath& path, const PinholeCamera& camera
 }
 
 int SubframeCount(const RotationPath& path, const PinholeCamera& camera,
-                  const RotationPathOptions& options, int frames) {
+                  const RotationPathOptions& options, int frames, const FisheyeLens* lens) {
   BLURKIT_CHECK(frames >= 1 && frames % 2 == 1);
   double wanted;
   if (options.frames_per_degree > 0) {
     wanted = std::ceil(options.frames_per_degree * path.ExposureMagnitudeDegrees());
   } else {
-    wanted = std::ceil(MaxTrajectoryPixels(path, camera) / options.max_step_pixels) + 1;
+    wanted = std::ceil(MaxTrajectoryPixels(path, camera, lens) / options.max_step_pixels) + 1;
   }
   if (!std::isfinite(wanted)) wanted = options.max_subframes;
   wanted = std::clamp(wanted, double(frames), double(options.max_subframes));

@@ -47,6 +47,11 @@ class Panorama {
   cv::Mat SampleMap(const PinholeCamera& camera, const Eigen::Quaterniond& world_from_cam,
                     int level, bool allow_grid) const;
 
+  // The view of a camera whose pixel (x, y) looks along rays[y * width + x] (camera frame), row y
+  // turned by world_from_row[y] (by world_from_row[0] for every row when it holds one); exact
+  // trigonometry at every pixel, bilinear from level `level`. For lenses (lens.h).
+  cv::Mat RenderRays(const std::vector<Eigen::Vector3d>& rays, int width, int height,
+                     const std::vector<Eigen::Matrix3d>& world_from_row, int level) const;
   // The unpadded level (for tests).
   cv::Mat Level(int level) const;
 

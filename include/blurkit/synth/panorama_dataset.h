@@ -49,6 +49,10 @@ struct PanoramaDatasetOptions {
   int compression = 0;
   int cache_panoramas = 3;        // decoded panoramas (or photos) kept in memory
   int max_draws = 1000;           // photos: draws of a start and path per sample before giving up
+  // With render.lens: store the rectified (undistorted) frames instead of the fisheye's, remapped
+  // after the camera's pipeline as a user undistorts a camera's images (lens.h). The raw mosaic
+  // stays the sensor's.
+  bool rectify = false;
 
   void Check() const;  // throws InputError
   // The parameters recorded in the shards (nothing machine-specific: no paths, no thread counts).
@@ -93,6 +97,7 @@ class PanoramaSampleMaker {
   CameraResponse response_;
   CameraPipeline camera_;
   SharedLruCache<size_t, Loaded> cache_;  // decoded sources, shared by the threads
+  cv::Mat rectify_map_;                   // with options.rectify: FisheyeLens::RectifyMap()
   mutable std::mutex mutex_;              // stats_
   Stats stats_;
 };

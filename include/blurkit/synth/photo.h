@@ -49,6 +49,9 @@ class Photo {
   // (the view's four corners project in front of the photo's camera and inside its pixel centres).
   bool Contains(const PinholeCamera& camera, const Eigen::Quaterniond& photo_from_cam) const;
 
+  // True when every one of `rays` (camera frame: a view's border rays, lens.h) turned by
+  // photo_from_cam projects in front of the photo's camera and inside its pixel centres.
+  bool ContainsRays(const std::vector<Eigen::Vector3d>& rays, const Eigen::Quaterniond& photo_from_cam) const;
   // How far (degrees) the view's yaw and pitch may turn from the photo's axis with the whole view
   // still inside, ignoring roll; <= 0 when the view is wider than the photo.
   void StartRanges(const PinholeCamera& camera, double* yaw_degrees, double* pitch_degrees) const;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "blurkit/synth/camera.h"
+#include "blurkit/synth/lens.h"
 #include "blurkit/synth/panorama.h"
 #include "blurkit/synth/photo.h"
 #include "blurkit/synth/rotation_path.h"
@@ -46,11 +47,23 @@ struct RotationBlurOptions {
   // at the middle row's instants (default: what a restoration method should output), or with
   // every row at its own time (true: for rolling-shutter correction).
   bool rolling_targets = false;
+  // A fisheye lens scaled to width x height (lens.h); null: a pinhole camera of `fov`. Every pixel
+  // looks along its lens ray (unproject - rotate - project instead of K R K^-1).
+  std::shared_ptr<const LensRays> lens;
 
   void Check() const;  // throws InputError
-  PinholeCamera Camera() const { return PinholeCamera::FromHorizontalFov(width, height, fov); }
+  // The pinhole camera of the output; with a lens, its rectified camera (lens.h), the frame the
+  // homographies refer to.
+  PinholeCamera Camera() const {
+    return lens ? lens->lens.Rectified() : PinholeCamera::FromHorizontalFov(width, height, fov);
+  }
+  const FisheyeLens* Lens() const { return lens ? &lens->lens : nullptr; }
 };
 
+// With a lens, every sub-frame and target is rendered through it (the canvas, where one holds the
+// views, is still a pinhole image: each lens pixel's rotated ray is projected into it), and the
+// homographies relate the rectified frames.
+//
 // Rolling shutter (path.readout_share > 0): sub-frame i (exposure fraction t_i = i / (n - 1)) is
 // rendered row by row, row y along path.RowAt(t_i, y / (H - 1)); the blurred image averages them,
 // so each row is blurred along its own part of the path. The targets' orientations and homographies

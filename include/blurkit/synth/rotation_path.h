@@ -49,6 +49,7 @@ struct ShakeOptions {
 };
 
 struct GyroFileOptions;  // blurkit/synth/gyro_formats.h
+struct FisheyeLens;      // blurkit/synth/lens.h
 
 // A gyroscope log: times in seconds and the camera's body rates in rad/s about its own axes (x
 // right, y down, z forward, as in synth/camera.h). Sampling may be irregular.
@@ -159,13 +160,15 @@ RotationPath SamplePathFrom(const Eigen::Quaterniond& start, const RotationPathO
 // rotation is applied in the camera's own frame).
 RotationPath SampleRotationPath(const RotationPathOptions& options, RandomStream& rng);
 
-// The longest distance, in pixels, that any of a grid of image points travels along the path.
-double MaxTrajectoryPixels(const RotationPath& path, const PinholeCamera& camera);
+// The longest distance, in pixels, that any of a grid of image points travels along the path;
+// through `lens` (scaled to the output) where given, else through the pinhole `camera`.
+double MaxTrajectoryPixels(const RotationPath& path, const PinholeCamera& camera,
+                           const FisheyeLens* lens = nullptr);
 
 // Number of sub-frames to render: n = k * |theta| (at least `frames`), rounded up to (frames-1)*m+1
 // so that the `frames` sharp frames are sub-frames 0, m, 2m, ..., n-1 (evenly spaced in time, the
 // first at the exposure's start, the last at its end); bounded by max_subframes.
 int SubframeCount(const RotationPath& path, const PinholeCamera& camera,
-                  const RotationPathOptions& options, int frames);
+                  const RotationPathOptions& options, int frames, const FisheyeLens* lens = nullptr);
 
 }  // namespace blurkit::synth
