@@ -297,6 +297,22 @@ std::string InspectDataset(const fs::path& folder) {
         << (spec.raw_mosaic ? "; raw mosaic stored (/raw, uint16)" : "")
         << "; each sample's drawn values in /sample_params\n";
   }
+  if (spec.params.contains("lens") || spec.params.contains("rolling_shutter")) {
+    out << "geometry:     ";
+    if (spec.params.contains("lens")) {
+      const Json& l = spec.params["lens"];
+      out << "fisheye lens " << l.value("name", std::string("?")) << " (" << l.value("source", std::string("?"))
+          << "), " << l.value("frames", std::string("distorted")) << " frames";
+    } else {
+      out << "pinhole";
+    }
+    if (spec.params.contains("rolling_shutter")) {
+      std::ostringstream ms;
+      ms << spec.params["rolling_shutter"].value("readout_time", 0.0) * 1000;
+      out << "; rolling shutter, readout " << ms.str() << " ms";
+    }
+    out << "\n";
+  }
   out << "checksums:    "
       << (unchecked == 0 ? "yes (schema " + std::to_string(index.schema_version) +
                                ": Fletcher-32 per sample, metadata sha256, HDF5 1.10 format)"

@@ -327,6 +327,11 @@ std::shared_ptr<const LensRays> LensRays::Make(const FisheyeLens& scaled) {
   out->lens = scaled;
   out->rays = scaled.Rays();
   out->border = scaled.BorderRays();
+  for (const auto& r : out->rays) {
+    out->x.push_back(static_cast<float>(r.x()));
+    out->y.push_back(static_cast<float>(r.y()));
+    out->z.push_back(static_cast<float>(r.z()));
+  }
   return out;
 }
 

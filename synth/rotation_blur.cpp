@@ -111,13 +111,16 @@ void LensMap(const LensRays& lens, RowMatrix m_of_row, cv::Mat* map) {
   const int width = lens.lens.width, height = lens.lens.height;
   map->create(height, width, CV_32FC2);
   for (int y = 0; y < height; ++y) {
-    const Eigen::Matrix3d m = m_of_row(y);
-    const Eigen::Vector3d* ray = lens.rays.data() + size_t(y) * width;
+    // In float, as HomographyMap: the maps are float, and float rays place a pixel within 1e-4 of
+    // a canvas pixel.
+    const Eigen::Matrix3f m = m_of_row(y).template cast<float>();
+    const size_t row = size_t(y) * width;
+    const float *rx = lens.x.data() + row, *ry = lens.y.data() + row, *rz = lens.z.data() + row;
     float* out = map->ptr<float>(y);
     for (int x = 0; x < width; ++x) {
-      const Eigen::Vector3d p = m * ray[x];
-      out[2 * x] = static_cast<float>(p.x() / p.z());
-      out[2 * x + 1] = static_cast<float>(p.y() / p.z());
+      const float inv = 1.0f / (m(2, 0) * rx[x] + m(2, 1) * ry[x] + m(2, 2) * rz[x]);
+      out[2 * x] = (m(0, 0) * rx[x] + m(0, 1) * ry[x] + m(0, 2) * rz[x]) * inv;
+      out[2 * x + 1] = (m(1, 0) * rx[x] + m(1, 1) * ry[x] + m(1, 2) * rz[x]) * inv;
     }
   }
 }

@@ -94,6 +94,16 @@ expect_error "corrupt image" "corrupt.png" "$synth" panorama --input "$work/corr
 expect_error "wrong aspect ratio" "120x50 is not an equirectangular" "$synth" panorama --input "$work/wide.png" --samples 2 --out "$work/x3" --quiet
 expect_error "even F" "must be odd" "$synth" panorama --input "$panos/studio.exr" --samples 2 --frames 4 --out "$work/x4"
 expect_error "zero size" "size must be positive" "$synth" panorama --input "$panos/studio.exr" --samples 2 --size 0 --out "$work/x5"
+# Lenses: an unknown preset lists the presets; a profile that is not a fisheye one names its file;
+# a readout taken from a lens that gives none.
+expect_error "unknown lens" "hero11-wide" "$synth" panorama --input "$panos/studio.exr" --samples 2 --lens hero99 --out "$work/x5"
+printf '{"calib_dimension": {"w": 1920, "h": 1080}, "use_opencv_standard": true}' >"$work/standard.json"
+expect_error "non-fisheye lens profile" "standard.json: an OpenCV standard" "$synth" panorama --input "$panos/studio.exr" \
+  --samples 2 --lens "$work/standard.json" --out "$work/x5"
+expect_error "readout from a lens without one" "frame_readout_time" "$synth" panorama --input "$panos/studio.exr" \
+  --samples 2 --lens hero11-wide --readout-time from-lens --exposure-time 0.01 --out "$work/x5"
+expect_error "rectified frames without a lens" "needs --lens" "$synth" panorama --input "$panos/studio.exr" \
+  --samples 2 --lens-frames rectified --out "$work/x5"
 touch "$work/plainfile"
 expect_error "unwritable output" "plainfile" "$synth" panorama --input "$panos/studio.exr" --samples 2 --out "$work/plainfile/out"
 OPENCV_IO_ENABLE_OPENEXR=1 /usr/bin/python3 -c "

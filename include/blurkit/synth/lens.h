@@ -86,6 +86,7 @@ struct LensRays {
   FisheyeLens lens;                     // scaled (ScaledTo)
   std::vector<Eigen::Vector3d> rays;    // lens.Rays()
   std::vector<Eigen::Vector3d> border;  // lens.BorderRays()
+  std::vector<float> x, y, z;           // the rays' components in float, for the per-sub-frame maps
   static std::shared_ptr<const LensRays> Make(const FisheyeLens& scaled);
 };
 
