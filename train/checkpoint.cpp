@@ -10,7 +10,7 @@
 namespace blurkit::train {
 namespace fs = std::filesystem;
 
-std::string TrainerGenerator() { return "blurkit-train " + Version(); }
+std::string TrainerGenerator() { return "blurkit-train " + BuildVersion(); }
 
 void SaveCheckpoint(const fs::path& file, FrameModelImpl& model, torch::optim::Optimizer* optimizer,
                     const CheckpointMeta& meta) {
