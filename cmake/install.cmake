@@ -105,11 +105,12 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME blurkit)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "motion-blur datasets, training and benchmarks")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "motion-blur datasets, training and benchmarks
- blurkit-synth makes motion-blur datasets (blurred images with their sharp frames) from
- panoramas, photographs, videos and gyroscope logs; blurkit-train trains deblurring models
- on them; blurkit-bench scores any method. Includes the C++ libraries and headers with their
- CMake package, and the Python package blurkit with its compiled renderer.")
+# The extended description (CPack adds the leading space of each line; lines under 80 columns).
+set(CPACK_PACKAGE_DESCRIPTION "blurkit-synth makes motion-blur datasets (blurred images with their sharp
+frames) from panoramas, photographs, videos and gyroscope logs; blurkit-train
+trains deblurring models on them; blurkit-bench scores any method. With the
+C++ libraries and headers, their CMake package, and the Python package
+blurkit with its compiled renderer.")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${BLURKIT_DEB_MAINTAINER}")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # blurkit_0.1.0_amd64.deb
