@@ -91,6 +91,22 @@ set(blurkit_doc_dir ${CMAKE_INSTALL_DATADIR}/doc/blurkit)
 set(BLURKIT_DEB_MAINTAINER "blurkit maintainers <blurkit@example.org>" CACHE STRING
   "The Maintainer field of the Debian package")
 string(TIMESTAMP BLURKIT_BUILD_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)  # honours SOURCE_DATE_EPOCH
+# The copyright years: the first and the last commit's (the build's year without git).
+string(TIMESTAMP BLURKIT_COPYRIGHT_YEARS "%Y" UTC)
+find_package(Git QUIET)
+if(GIT_FOUND AND EXISTS ${PROJECT_SOURCE_DIR}/.git)
+  execute_process(COMMAND ${GIT_EXECUTABLE} -C ${PROJECT_SOURCE_DIR} log --format=%ad --date=format:%Y
+    OUTPUT_VARIABLE years OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE status ERROR_QUIET)
+  if(status EQUAL 0 AND years)
+    string(REPLACE "\n" ";" years "${years}")
+    list(GET years 0 last)
+    list(GET years -1 first)
+    set(BLURKIT_COPYRIGHT_YEARS ${first})
+    if(NOT first STREQUAL last)
+      set(BLURKIT_COPYRIGHT_YEARS ${first}-${last})
+    endif()
+  endif()
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/copyright.in ${CMAKE_BINARY_DIR}/deb/copyright @ONLY)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/changelog.in ${CMAKE_BINARY_DIR}/deb/changelog @ONLY)
 add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/deb/changelog.gz

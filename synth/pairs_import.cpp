@@ -181,7 +181,7 @@ DatasetSpec PairsDatasetOptions::Spec() const {
   spec.frames = 1;
   spec.width = width;
   spec.height = height;
-  spec.generator = "blurkit-synth " + BuildVersion();
+  spec.generator = "blurkit-synth " + Version();
   spec.blur_magnitude_unit = "";
   spec.params = ToJson();
   spec.manifest_sha256 = manifest_sha256;

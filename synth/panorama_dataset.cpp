@@ -140,7 +140,7 @@ DatasetSpec PanoramaDatasetOptions::Spec() const {
   spec.frames = render.frames;
   spec.height = render.height;
   spec.width = render.width;
-  spec.generator = "blurkit-synth " + BuildVersion();
+  spec.generator = "blurkit-synth " + Version();
   spec.blur_magnitude_unit = "degrees";
   spec.params = ToJson();
   spec.seed = seed;

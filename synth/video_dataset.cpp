@@ -135,7 +135,7 @@ DatasetSpec VideoDatasetOptions::Spec() const {
   spec.frames = frames;
   spec.width = crop_width > 0 ? crop_width : (clips.empty() ? 0 : clips[0].width);
   spec.height = crop_height > 0 ? crop_height : (clips.empty() ? 0 : clips[0].height);
-  spec.generator = "blurkit-synth " + BuildVersion();
+  spec.generator = "blurkit-synth " + Version();
   spec.blur_magnitude_unit = "pixels";
   spec.params = ToJson();
   spec.seed = seed;
