@@ -132,9 +132,19 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # blurkit_0.1.0_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# The shared libraries' packages come from dpkg-shlibdeps; the Python package needs these.
+# The shared libraries' packages come from dpkg-shlibdeps; the Python package needs numpy and h5py,
+# and its compiled module the Python version it was built for (3.11 on Debian 12).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3 (>= 3.11), python3 (<< 3.12), python3-numpy, python3-h5py")
+set(blurkit_python_depends "python3")
+if(TARGET blurkit_python_synth)
+  if(NOT DEFINED Python3_EXECUTABLE AND EXISTS /usr/bin/python3)
+    set(Python3_EXECUTABLE /usr/bin/python3)  # as python/CMakeLists.txt
+  endif()
+  find_package(Python3 REQUIRED COMPONENTS Interpreter)
+  math(EXPR next_minor "${Python3_VERSION_MINOR} + 1")
+  set(blurkit_python_depends "python3 (>= 3.${Python3_VERSION_MINOR}), python3 (<< 3.${next_minor})")
+endif()
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${blurkit_python_depends}, python3-numpy, python3-h5py")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_THREADS 1)
