@@ -57,7 +57,7 @@ if [ "$mode" = package ]; then
   [[ "$depends" == *libc6* && "$depends" == *python3-numpy* ]] && pass "Depends from dpkg-shlibdeps and the Python package" \
     || fail "Depends lacks the shared libraries' packages: $depends"
   start=$SECONDS
-  lintian --no-tag-display-limit "$deb" >"$work/lintian.txt" 2>&1
+  lintian --tag-display-limit 0 "$deb" >"$work/lintian.txt" 2>&1
   errors=$(grep -c '^E:' "$work/lintian.txt")
   echo "lintian ($((SECONDS - start)) s): $errors errors, $(grep -c '^W:' "$work/lintian.txt") warnings"
   grep -E '^(E|W):' "$work/lintian.txt" | sed 's/^/  /'
