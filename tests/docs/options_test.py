@@ -35,7 +35,7 @@ EXTERNAL = {
     'python.md': {'--no-build-isolation', '--no-deps', '--no-index', '--system-site-packages', '--install'},
     'shards.md': {'--copy'},  # build/core/shard_read_benchmark --copy DIR OUT unchecked
     'train.md': {'--profile'},  # build/train/train_benchmark DIR --profile TRACE.json
-    'install.md': {'--install', '--prefix', '--version', '--always', '--dirty'},  # cmake, git describe
+    'install.md': {'--install', '--prefix', '--version', '--always', '--dirty', '--display-info'},  # cmake, git, lintian
     'README.md': {'--install'},  # cmake --install
 }
 PAGES = {
