@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "blurkit/core/atomic_file.h"
+#include "blurkit/core/version.h"
 
 namespace blurkit::bench {
 
@@ -138,7 +139,11 @@ std::string Table::ToCsv() const {
 
 Json Table::ToJson() const {
   const auto [header, rows] = Flattened(*this);
-  Json json{{"title", title}, {"notes", notes}, {"columns", header}, {"rows", Json::array()}};
+  Json json{{"title", title},
+            {"generator", "blurkit-bench " + BuildVersion()},  // the version and commit that scored
+            {"notes", notes},
+            {"columns", header},
+            {"rows", Json::array()}};
   for (const auto& row : rows) {
     Json object = Json::object();
     for (size_t i = 0; i < row.size() && i < header.size(); ++i) {

@@ -4,6 +4,7 @@
 
 #include "blurkit/core/atomic_file.h"
 #include "blurkit/core/error.h"
+#include "blurkit/core/install_paths.h"
 #include "blurkit/core/sha256.h"
 
 namespace blurkit {
@@ -23,7 +24,8 @@ Json ParseJsonFile(const fs::path& file) {
 
 }  // namespace
 
-Manifest Manifest::Load(const fs::path& file) {
+Manifest Manifest::Load(const fs::path& given) {
+  const fs::path file = FindManifestFile(given);  // a path, or the name of an installed manifest
   Manifest m;
   m.file = file;
   const Json json = ParseJsonFile(file);

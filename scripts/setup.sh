@@ -26,7 +26,8 @@ done
 # check what Python users see (scikit-image: the reference the SSIM is checked against; PyTorch,
 # pip, venv and setuptools: the python/blurkit package's DataLoader tests and its offline install;
 # lmdb: reading exported LMDB datasets as BasicSR does; pybind11 and python3-dev: blurkit.synth's
-# compiled renderer).
+# compiled renderer; help2man: the tools' man pages from their --help; dpkg-dev and file: CPack's
+# Debian package with its dependencies computed by dpkg-shlibdeps; lintian: checks that package).
 packages=(
   build-essential cmake pkg-config git ca-certificates jq
   libhdf5-dev nlohmann-json3-dev libssl-dev liblmdb-dev
@@ -35,6 +36,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-opencv python3-skimage
   python3-torch python3-pip python3-venv python3-setuptools python3-lmdb python3-dev pybind11-dev
+  help2man dpkg-dev file lintian
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -25,7 +25,7 @@ void SaveCheckpoint(const fs::path& file, FrameModelImpl& model, torch::optim::O
   json["format"] = "blurkit-checkpoint";
   json["step"] = meta.step;
   json["model"] = Json::parse(meta.model.ToJson());
-  json["generator"] = TrainerGenerator();
+  json["generator"] = "blurkit-train " + BuildVersion();  // with the git commit
   archive.write("meta", c10::IValue(json.dump()));
   // Serialised in memory, then written beside the last good checkpoint and renamed over it.
   // LibTorch's own file writer cannot fail cleanly: on a full disk its destructor throws again

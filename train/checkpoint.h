@@ -14,7 +14,7 @@ namespace blurkit::train {
 
 inline constexpr const char* kCheckpointFile = "checkpoint.pt";
 
-std::string TrainerGenerator();  // "blurkit-train VERSION"
+std::string TrainerGenerator();  // "blurkit-train VERSION", a prediction dataset's generator
 
 struct CheckpointMeta {
   int64_t step = 0;

@@ -5,7 +5,8 @@ import shutil
 
 def find_tool(name, explicit=None):
     """The executable `name` (blurkit-bench, blurkit-synth): `explicit` if given, else
-    $BLURKIT_BENCH / $BLURKIT_SYNTH, else PATH, else the source checkout's build/<module>/<name>."""
+    $BLURKIT_BENCH / $BLURKIT_SYNTH, else PATH, else the source checkout's build/<module>/<name>, else
+    the installation's bin/ beside this package."""
     if explicit:
         return os.fspath(explicit)
     module = name.split('-', 1)[1]
@@ -15,10 +16,14 @@ def find_tool(name, explicit=None):
     found = shutil.which(name)
     if found:
         return found
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    candidate = os.path.join(here, 'build', module, name)
-    if os.path.exists(candidate):
-        return candidate
+    package = os.path.dirname(os.path.abspath(__file__))
+    # A source checkout: python/blurkit beside build/<module>/.
+    checkout = os.path.join(os.path.dirname(os.path.dirname(package)), 'build', module, name)
+    # Installed (docs/install.md): PREFIX/lib/python3/dist-packages/blurkit beside PREFIX/bin.
+    installed = os.path.normpath(os.path.join(package, '..', '..', '..', '..', 'bin', name))
+    for candidate in (checkout, installed):
+        if os.path.exists(candidate):
+            return candidate
     raise FileNotFoundError(f'{name} not found: pass {module}=PATH, set {env}, or put it on PATH '
                             f'(scripts/setup.sh builds it in build/{module}/)')
 

@@ -12,8 +12,9 @@
 Keyword options are `blurkit-synth panorama|photos|video`'s flags with dashes written as underscores
 (``max_angle=8``, ``frames_per_degree=0``): the compiled module parses them with the tool's own parser,
 so the defaults, the manifest parameters, the checks and the error messages are the tool's. The
-compiled module (``blurkit._synth``) is built by ``scripts/setup.sh`` into ``build/python/``; from a
-source checkout it is found there, elsewhere set ``BLURKIT_PYTHON_MODULES`` to the folder holding it.
+compiled module (``blurkit._synth``) is installed beside this package by ``cmake --install`` and the
+Debian package (docs/install.md); ``scripts/setup.sh`` builds it into ``build/python/``, where a
+source checkout finds it; elsewhere set ``BLURKIT_PYTHON_MODULES`` to the folder holding it.
 """
 import importlib.machinery
 import importlib.util
@@ -55,7 +56,8 @@ def _module():
                  if os.path.exists(os.path.join(d, '_synth' + s))]
         if not found:
             raise ImportError('blurkit.synth needs its compiled module _synth (for this Python: '
-                              f'{suffixes[0]}), which scripts/setup.sh builds into build/python/; '
+                              f'{suffixes[0]}), which cmake --install puts beside the package and '
+                              'scripts/setup.sh builds into build/python/; '
                               f'looked in {[d for d in folders if d]} (set BLURKIT_PYTHON_MODULES to its '
                               'folder)') from None
         loader = importlib.machinery.ExtensionFileLoader('blurkit._synth', found[0])

@@ -235,6 +235,7 @@ bool ReleaseThreads() {
 PYBIND11_MODULE(_synth, m) {
   m.doc() = "blurkit's renderers (blurkit-synth panorama, photos, video) for Python; use blurkit.synth";
   m.attr("version") = Version();
+  m.attr("build_version") = BuildVersion();  // with the git commit, as `blurkit-synth --version`
   m.def("help", &Help, py::arg("kind"), "The options of `blurkit-synth KIND --help`.");
   m.def("release_threads", &ReleaseThreads,
         "Wait for the rendering threads (oneTBB's workers) to end; called before fork(). False where "

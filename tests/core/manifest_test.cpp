@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "blurkit/core/error.h"
+#include "blurkit/core/install_paths.h"
 #include "blurkit/core/sha256.h"
 
 namespace blurkit {
@@ -113,6 +114,27 @@ TEST_F(ManifestTest, SourceDigestMismatchNamesFileAndSource) {
     const std::string what = e.what();
     EXPECT_NE(what.find("a.png"), std::string::npos) << what;
     EXPECT_NE(what.find(digest), std::string::npos) << what;
+  }
+}
+
+// A manifest named by name is found in share/blurkit/data_manifests beside the program's folder:
+// for this test program (build/tests/) the build tree's copy (build/share/blurkit), as an installed
+// tool (P/bin/) finds P/share/blurkit.
+TEST(InstalledManifests, ABareNameIsFoundBesideTheProgramAndAPathIsKept) {
+  const fs::path data = InstalledDataDir();
+  ASSERT_FALSE(data.empty());
+  const fs::path found = FindManifestFile("demo_panorama");
+  EXPECT_EQ(found, data / "data_manifests" / "demo_panorama.json");
+  EXPECT_EQ(FindManifestFile("demo_panorama.json"), found);
+  EXPECT_EQ(Manifest::Load("demo_panorama").name, "demo-panorama");
+  EXPECT_EQ(FindManifestFile("somewhere/demo_panorama"), fs::path("somewhere/demo_panorama"));
+  try {
+    FindManifestFile("no_such_manifest");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("no_such_manifest"), std::string::npos) << what;
+    EXPECT_NE(what.find((data / "data_manifests").string()), std::string::npos) << what;
   }
 }
 

@@ -32,9 +32,11 @@ example = subprocess.run(['/usr/bin/python3', os.path.join(ROOT, 'python', 'exam
                          capture_output=True, text=True).stdout
 EXTERNAL = {
     'cluster.md': {'--nnodes', '--node', '--nproc', '--master', '--redirects', '--tee', '--no', '--ntasks'},
-    'python.md': {'--no-build-isolation', '--no-deps', '--no-index', '--system-site-packages'},
+    'python.md': {'--no-build-isolation', '--no-deps', '--no-index', '--system-site-packages', '--install'},
     'shards.md': {'--copy'},  # build/core/shard_read_benchmark --copy DIR OUT unchecked
     'train.md': {'--profile'},  # build/train/train_benchmark DIR --profile TRACE.json
+    'install.md': {'--install', '--prefix', '--version', '--always', '--dirty', '--display-info'},  # cmake, git, lintian
+    'README.md': {'--install'},  # cmake --install
 }
 PAGES = {
     'README.md': synth + train + bench,
@@ -49,6 +51,7 @@ PAGES = {
     'docs/export.md': synth,
     'docs/data.md': scripts + synth,
     'docs/conventions.md': '',
+    'docs/install.md': synth + train + bench,
 }
 option = re.compile(r'(?<![\w-])--[a-z][a-z0-9-]*')
 checked, missing = 0, []

@@ -42,6 +42,7 @@ struct Manifest {
   nlohmann::json params = nlohmann::json::object();
   nlohmann::json split_params = nlohmann::json::object();
 
+  // `file` is a path or the name of an installed manifest (blurkit/core/install_paths.h).
   // Throws InputError naming the file and the entry that is wrong.
   static Manifest Load(const std::filesystem::path& file);
 

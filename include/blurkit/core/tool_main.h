@@ -36,7 +36,7 @@ inline int RunTool(const std::string& tool, const char* usage,
   const std::string command = argv[1];
   try {
     if (command == "--version") {
-      std::cout << tool << " " << Version() << "\n";
+      std::cout << tool << " " << BuildVersion() << "\n";
       return 0;
     }
     for (const auto& c : commands) {
