@@ -85,6 +85,15 @@ std::string FormatSummary(const PanoramaCommandSummary& s) {
     } else {
       out << "; " << s.stats.direct_renders << " samples rendered without a canvas\n";
     }
+    if (s.stats.event_frames > 0) {
+      out << "events per sample: mean " << double(s.stats.events) / s.stats.samples
+          << "; frames rendered for them: mean " << double(s.stats.event_frames) / s.stats.samples;
+      if (s.stats.coarse_event_intervals > 0) {
+        out << "; " << s.stats.coarse_event_intervals
+            << " intervals above the half-threshold rule (raise --event-max-frames)";
+      }
+      out << "\n";
+    }
   }
   out << "index: " << s.run.index_file.string()
       << (s.run.assembled ? "" : " (part of a split run: 'blurkit-synth shards assemble' when all "

@@ -260,6 +260,17 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
       *frame = panorama.Render(camera, subs[i], level);
     }
   }, &out);
+  out.frame_at = [&panorama, path, camera, canvas, canvas_camera, middle, level](double t) {
+    cv::Mat frame, at_map;
+    if (canvas_camera.focal > 0) {
+      HomographyMap(RotationHomography(camera, path.At(t), canvas_camera, middle), camera.width,
+                    camera.height, &at_map);
+      cv::remap(canvas, frame, at_map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    } else {
+      frame = panorama.Render(camera, path.At(t), level);
+    }
+    return frame;
+  };
   return out;
 }
 
@@ -302,6 +313,13 @@ RotationRender RenderRotationBlur(const Photo& photo, const RotationBlurOptions&
                   camera.width, camera.height, &map);
     cv::remap(image, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   }, &out);
+  out.frame_at = [&photo, path, camera, level](double t) {
+    cv::Mat frame, at_map;
+    HomographyMap(RotationHomography(camera, path.At(t), photo.Camera(level), Eigen::Quaterniond::Identity()),
+                  camera.width, camera.height, &at_map);
+    cv::remap(photo.Level(level), frame, at_map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return frame;
+  };
   return out;
 }
 
