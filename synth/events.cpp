@@ -85,7 +85,7 @@ cv::Mat LogLuminance(const cv::Mat& linear_bgr, double scale, double eps) {
     for (int c = 0; c < linear_bgr.cols; ++c) {
       // BGR order: B, G, R.
       const double y = 0.0722 * in[3 * c] + 0.7152 * in[3 * c + 1] + 0.2126 * in[3 * c + 2];
-      o[c] = static_cast<float>(std::log(eps + scale * std::max(y, 0.0)));
+      o[c] = std::log(static_cast<float>(eps + scale * std::max(y, 0.0)));  // logf: the frames are float
     }
   }
   return out;
@@ -233,7 +233,9 @@ Events RenderEvents(const std::function<cv::Mat(double)>& log_frame_at, int base
   sim.Start(previous, 0);
   double s_previous = 0;
   // Depth first, in time order: an interval too coarse is halved, its first half simulated before
-  // its second. The frame budget counts the base frames still to come, so every base frame renders.
+  // its second. Each base interval has an equal share of the frames beyond the base ones, so a
+  // budget too small leaves the whole exposure equally coarse rather than its end.
+  const int share = std::max(0, options.max_frames - base) / (base - 1);
   struct Pending {
     double s;
     cv::Mat frame;
@@ -243,15 +245,17 @@ Events RenderEvents(const std::function<cv::Mat(double)>& log_frame_at, int base
     std::vector<Pending> stack;  // the ends still to reach, latest at the bottom
     stack.push_back({s_end, log_frame_at(s_end)});
     ++local.frames;
+    int extra = 0;  // frames rendered inside this base interval
     while (!stack.empty()) {
       Pending& next = stack.back();
-      const bool room = local.frames + (base - 1 - k) < options.max_frames;
+      const bool room = extra < share;
       const bool divisible = time_of(next.s) - time_of(s_previous) >= 2;
       if (TooCoarse(previous, next.frame, thresholds, options.max_log_step)) {
         if (room && divisible) {
           const double mid = 0.5 * (s_previous + next.s);
           cv::Mat frame = log_frame_at(mid);
           ++local.frames;
+          ++extra;
           stack.push_back({mid, std::move(frame)});
           continue;
         }

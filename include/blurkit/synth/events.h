@@ -100,7 +100,8 @@ Events SimulateEvents(const std::vector<cv::Mat>& log_frames, const std::vector<
 // Adaptive rendering: log_frame_at(s) renders the log luminance at exposure fraction s in [0, 1];
 // frames are asked for at the `base` evenly spaced fractions (base >= 2, both ends included) and
 // at midpoints of any interval where some pixel's |dL| exceeds max_log_step * min(C+, C-), until
-// none does or max_frames is reached. Fraction s maps to time round(s * options.ExposureNs()).
+// none does or the interval's share of max_frames (each of the base - 1 intervals gets an equal
+// share of the frames beyond the base ones) is spent. Fraction s maps to time round(s * options.ExposureNs()).
 struct EventRenderStats {
   int frames = 0;           // frames rendered
   int coarse_intervals = 0; // intervals left above the step rule when max_frames was reached
