@@ -394,6 +394,11 @@ class ShardDataset(_DatasetBase):
         returns all. Time reversal applies after the selection.
     seed : int
         Seed of the augmentation streams.
+    voxel_bins : int
+        Datasets made with ``--events``: also return ``voxel``, the sample's events as a voxel grid
+        of this many time bins (:func:`voxel_grid`), cropped and flipped with the images; time
+        reversal reverses its bins and negates it (a path played backwards mirrors every event's
+        time and flips its polarity). 0: no events.
 
     Returns (from ``__getitem__``)
     ------------------------------
@@ -403,10 +408,13 @@ class ShardDataset(_DatasetBase):
         ``index`` (int) and ``transform`` (``top``, ``left``, ``flip_h``, ``flip_v``, ``reversed``).
     """
 
-    def __init__(self, path, crop=None, flips=False, time_reversal=False, frames=None, seed=0):
+    def __init__(self, path, crop=None, flips=False, time_reversal=False, frames=None, seed=0, voxel_bins=0):
         self._reader = _Reader(path)
         index = self._reader.index
         self.path = self._reader.path
+        self.voxel_bins = int(voxel_bins)
+        if self.voxel_bins and not index.get('events'):
+            raise ValueError(f'{self.path}: voxel_bins needs a dataset made with --events; this one has none')
         self.height, self.width, self.num_frames = index['height'], index['width'], index['frames']
         if crop is None:
             self.crop = (self.height, self.width)
@@ -452,11 +460,19 @@ class ShardDataset(_DatasetBase):
         cols = slice(left + w - 1, left - 1 if left > 0 else None, -1) if flip_h else slice(left, left + w)
         blurred = _to_float(blurred[rows, cols].transpose(2, 0, 1))
         sharp = _to_float(sharp[:, rows, cols].transpose(0, 3, 1, 2))
+        out = {'blurred': blurred, 'sharp': sharp, 'sample_id': shard.ids[j],
+               'blur_magnitude': float(shard.magnitudes[j]), 'index': i,
+               'transform': {'top': top, 'left': left, 'flip_h': flip_h, 'flip_v': flip_v, 'reversed': reverse}}
+        if self.voxel_bins:
+            voxel = voxel_grid(shard.extras(j)['events'], self.voxel_bins, self.height, self.width)
+            if reverse:
+                voxel = -voxel[::-1]
+            out['voxel'] = np.ascontiguousarray(voxel[:, rows, cols], np.float32)
         if torch is not None:
-            blurred, sharp = torch.from_numpy(blurred), torch.from_numpy(sharp)
-        return {'blurred': blurred, 'sharp': sharp, 'sample_id': shard.ids[j],
-                'blur_magnitude': float(shard.magnitudes[j]), 'index': i,
-                'transform': {'top': top, 'left': left, 'flip_h': flip_h, 'flip_v': flip_v, 'reversed': reverse}}
+            for key in ('blurred', 'sharp', 'voxel'):
+                if key in out:
+                    out[key] = torch.from_numpy(out[key])
+        return out
 
 
 def voxel_grid(events, bins, height, width, t_start=None, t_end=None):

@@ -205,6 +205,30 @@ class Events(unittest.TestCase):
                 np.testing.assert_array_equal(z['polarity'], s['events']['p'])
                 np.testing.assert_array_equal(z['x'], s['events']['x'])
 
+    def test_shard_dataset_yields_the_voxel_grid_with_the_images_transform(self):
+        s = self.samples()[1]
+        h, w = s['blurred'].shape[:2]
+        full = blurkit.voxel_grid(s['events'], 4, h, w)
+        plain = blurkit.ShardDataset(self.data, voxel_bins=4)[1]
+        np.testing.assert_array_equal(np.asarray(plain['voxel']), full)
+        aug = blurkit.ShardDataset(self.data, crop=(32, 40), flips=True, time_reversal=True, voxel_bins=4, seed=7)
+        for i in range(len(aug)):
+            item = aug[i]
+            tr = item['transform']
+            v = blurkit.voxel_grid(self.samples()[i]['events'], 4, h, w)
+            if tr['reversed']:
+                v = -v[::-1]
+            v = v[:, tr['top']:tr['top'] + 32, tr['left']:tr['left'] + 40]
+            if tr['flip_v']:
+                v = v[:, ::-1]
+            if tr['flip_h']:
+                v = v[:, :, ::-1]
+            np.testing.assert_array_equal(np.asarray(item['voxel']), v)
+        plain = os.path.join(self.work, 'no_events')
+        run('photos', '--input', PHOTO, '--source-fov', '60', '--samples', '1', '--size', '32', '--out', plain)
+        with self.assertRaises(ValueError):
+            blurkit.ShardDataset(plain, voxel_bins=4)
+
     def test_still_camera_gives_no_events(self):
         out = os.path.join(self.work, 'still')
         run('photos', '--input', PHOTO, '--source-fov', '60', '--samples', '2', '--size', '32', '--frames', '3',
