@@ -101,6 +101,9 @@ class Events(unittest.TestCase):
         self.assertEqual(params['log_eps'], EPS)
         self.assertEqual(params['time_unit'], 'ns')
         self.assertEqual(params['exposure_time'], 0.01)
+        total = sum(len(s['events']['t']) for s in self.samples())
+        inspect = run('shards', 'inspect', self.data).stdout
+        self.assertIn(f'events:       {total / 3:.1f} per sample', inspect)
 
     def test_integration_invariant(self):
         for s in self.samples():
