@@ -15,6 +15,10 @@ void AddEventOptions(po::options_description& group, EventOptions& e) {
        "events: per-pixel thresholds C+ and C- drawn from N(C0, sigma) once per sample")
       ("event-refractory", po::value(&e.refractory)->default_value(0.0),
        "events: refractory period, seconds (0 = none)")
+      ("event-leak-rate", po::value(&e.leak_rate)->default_value(0.0),
+       "events: v2e's leak, Hz: each reference sinks by rate * C+ per second (0 = none: ideal mode)")
+      ("event-shot-noise-rate", po::value(&e.shot_noise_rate)->default_value(0.0),
+       "events: v2e's shot noise, events per pixel per second at random times and polarities (0 = none)")
       ("event-max-frames", po::value(&e.max_frames)->default_value(4096),
        "events: most frames rendered per sample so that no pixel's log intensity changes by more "
        "than C/2 between two");

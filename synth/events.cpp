@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <tuple>
 #include <tbb/parallel_for.h>
 
 #include "blurkit/core/error.h"
@@ -24,6 +25,12 @@ void EventOptions::Check() const {
   if (!(refractory >= 0 && refractory < 1)) {
     throw InputError(Msg() << "--event-refractory must be in [0, 1) seconds, got " << refractory);
   }
+  if (!(leak_rate >= 0 && leak_rate < 1e6)) {
+    throw InputError(Msg() << "--event-leak-rate must be in [0, 1e6) Hz, got " << leak_rate);
+  }
+  if (!(shot_noise_rate >= 0 && shot_noise_rate < 1e6)) {
+    throw InputError(Msg() << "--event-shot-noise-rate must be in [0, 1e6) Hz, got " << shot_noise_rate);
+  }
   if (!(eps > 0)) throw InputError(Msg() << "the event model's eps must be positive, got " << eps);
   if (!(max_log_step > 0 && max_log_step <= 1)) {
     throw InputError(Msg() << "the events' largest log step must be in (0, 1] of C, got " << max_log_step);
@@ -39,7 +46,9 @@ void EventOptions::Check() const {
 
 nlohmann::json EventOptions::ToJson() const {
   return {{"model", "esim"},
-          {"mode", "ideal"},
+          {"mode", leak_rate > 0 || shot_noise_rate > 0 ? "noisy" : "ideal"},
+          {"leak_rate", leak_rate},
+          {"shot_noise_rate", shot_noise_rate},
           {"threshold", threshold},
           {"threshold_sigma", threshold_sigma},
           {"min_threshold", min_threshold},
@@ -92,7 +101,7 @@ cv::Mat LogLuminance(const cv::Mat& linear_bgr, double scale, double eps) {
 }
 
 EventSimulator::EventSimulator(const EventThresholds& thresholds, const EventOptions& options)
-    : thresholds_(thresholds), refractory_ns_(options.RefractoryNs()) {}
+    : thresholds_(thresholds), refractory_ns_(options.RefractoryNs()), leak_rate_(options.leak_rate) {}
 
 void EventSimulator::Start(const cv::Mat& log_frame, int64_t t) {
   BLURKIT_CHECK(log_frame.type() == CV_32FC1 && log_frame.cols == thresholds_.width &&
@@ -131,9 +140,39 @@ void EventSimulator::Step(const cv::Mat& log_frame, int64_t t, Events* out) {
     const float* cn = thresholds_.negative.data() + static_cast<size_t>(y) * width;
     int64_t* last_event = last_event_.data() + static_cast<size_t>(y) * width;
     std::vector<RowEvent>& list = rows[y];
+    auto emit = [&](int x, int64_t te, int8_t pol) {
+      if (last_event[x] == std::numeric_limits<int64_t>::min() || te - last_event[x] >= refractory_ns_) {
+        list.push_back({te, static_cast<uint16_t>(x), pol});
+        last_event[x] = te;
+      }
+    };
     for (int x = 0; x < width; ++x) {
       const float it = before[x], itdt = now[x];
       before[x] = itdt;
+      if (leak_rate_ > 0) {
+        // v2e's leak: the reference sinks by leak_rate * C+ per second, so a still pixel fires +1
+        // events at about leak_rate Hz. D = L - reference is then linear over the interval, from
+        // d0 to d1; an event wherever D reaches C+ (or -C-), after which D moves back by it.
+        const double drop = leak_rate_ * double(dt) * 1e-9 * cp[x];
+        const double d0 = double(it) - ref[x], d1 = double(itdt) - ref[x] + drop;
+        int crossings = 0;
+        int8_t pol = 1;
+        if (d1 != d0) {
+          pol = d1 > d0 ? 1 : -1;
+          const double c = pol > 0 ? cp[x] : cn[x];
+          // Levels k C beyond d0; a level at or behind d0 (the float reference rounded past an
+          // exact crossing at the last frame) is overdue and fires at once.
+          for (int k = 1;; ++k) {
+            const double level = pol * k * c;
+            if (!(pol > 0 ? level <= d1 : level >= d1)) break;
+            crossings = k;
+            const double share = std::max(0.0, (level - d0) / (d1 - d0));
+            emit(x, t0 + std::max<int64_t>(1, std::llround(share * double(dt))), pol);
+          }
+        }
+        ref[x] = static_cast<float>(ref[x] + pol * crossings * double(pol > 0 ? cp[x] : cn[x]) - drop);
+        continue;
+      }
       if (it == itdt) continue;
       const int8_t pol = itdt > it ? 1 : -1;
       const float c = pol > 0 ? cp[x] : cn[x];
@@ -147,12 +186,7 @@ void EventSimulator::Step(const cv::Mat& log_frame, int64_t t, Events* out) {
         const double share = (double(cross) - it) / (double(itdt) - it);
         // Within (t0, t]: an event never takes the time of the frame before its crossing, so the
         // events up to a frame's time are exactly those it has seen.
-        const int64_t te = t0 + std::max<int64_t>(1, std::llround(share * double(dt)));
-        if (last_event[x] == std::numeric_limits<int64_t>::min() ||
-            te - last_event[x] >= refractory_ns_) {
-          list.push_back({te, static_cast<uint16_t>(x), pol});
-          last_event[x] = te;
-        }
+        emit(x, t0 + std::max<int64_t>(1, std::llround(share * double(dt))), pol);
       }
       ref[x] = cross;
     }
@@ -197,6 +231,52 @@ Events SimulateEvents(const std::vector<cv::Mat>& log_frames, const std::vector<
   sim.Start(log_frames[0], times[0]);
   for (size_t k = 1; k < log_frames.size(); ++k) sim.Step(log_frames[k], times[k], &events);
   return events;
+}
+
+void AddShotNoise(const EventOptions& options, int width, int height, RandomStream& rng, Events* events) {
+  if (!(options.shot_noise_rate > 0)) return;
+  const int64_t end = options.ExposureNs();
+  const double mean = options.shot_noise_rate * options.exposure_time * double(width) * height;
+  const uint64_t count = rng.Poisson(mean);
+  struct Noise {
+    int64_t t;
+    uint16_t y, x;
+    int8_t p;
+  };
+  std::vector<Noise> noise(count);
+  for (auto& e : noise) {  // one draw per statement: a fixed order
+    e.t = 1 + static_cast<int64_t>(rng.UniformInt(static_cast<uint64_t>(end)));
+    e.y = static_cast<uint16_t>(rng.UniformInt(height));
+    e.x = static_cast<uint16_t>(rng.UniformInt(width));
+    e.p = rng.UniformInt(2) ? 1 : -1;
+  }
+  std::sort(noise.begin(), noise.end(), [](const Noise& a, const Noise& b) {
+    return std::tie(a.t, a.y, a.x, a.p) < std::tie(b.t, b.y, b.x, b.p);
+  });
+  // Merge by time; at equal times the model's events first.
+  Events merged;
+  const size_t n = events->size();
+  merged.x.reserve(n + count);
+  merged.y.reserve(n + count);
+  merged.t.reserve(n + count);
+  merged.p.reserve(n + count);
+  size_t a = 0, b = 0;
+  while (a < n || b < noise.size()) {
+    if (b == noise.size() || (a < n && events->t[a] <= noise[b].t)) {
+      merged.x.push_back(events->x[a]);
+      merged.y.push_back(events->y[a]);
+      merged.t.push_back(events->t[a]);
+      merged.p.push_back(events->p[a]);
+      ++a;
+    } else {
+      merged.x.push_back(noise[b].x);
+      merged.y.push_back(noise[b].y);
+      merged.t.push_back(noise[b].t);
+      merged.p.push_back(noise[b].p);
+      ++b;
+    }
+  }
+  *events = std::move(merged);
 }
 
 namespace {

@@ -294,6 +294,7 @@ Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
     Events events = RenderEvents(
         [&](double t) { return LogLuminance(render.frame_at(t), scale, eo.eps); }, render.subframes,
         thresholds, eo, &event_stats);
+    AddShotNoise(eo, options_.render.width, options_.render.height, event_rng, &events);
     SampleEvents& out = sample.events;
     out.x = std::move(events.x);
     out.y = std::move(events.y);

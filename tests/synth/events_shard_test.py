@@ -232,6 +232,19 @@ class Events(unittest.TestCase):
         with self.assertRaises(ValueError):
             blurkit.ShardDataset(plain, voxel_bins=4)
 
+    def test_noise_is_off_by_default_and_recorded_when_on(self):
+        self.assertEqual(blurkit.read_index(self.data)['params']['events']['mode'], 'ideal')
+        out = os.path.join(self.work, 'noisy')
+        run(*self.common, '--event-shot-noise-rate', '200', '--event-leak-rate', '20', '--out', out)
+        params = blurkit.read_index(out)['params']['events']
+        self.assertEqual((params['mode'], params['shot_noise_rate'], params['leak_rate']), ('noisy', 200, 20))
+        for ideal, noisy in zip(self.samples(), self.samples(out)):
+            # Shot noise alone adds 200 Hz x 10 ms = 2 events per pixel on average.
+            h, w = ideal['blurred'].shape[:2]
+            self.assertGreater(len(noisy['events']['t']), len(ideal['events']['t']) + h * w)
+            self.assertTrue(np.all(np.diff(noisy['events']['t']) >= 0))
+            np.testing.assert_array_equal(noisy['blurred'], ideal['blurred'])
+
     def test_still_camera_gives_no_events(self):
         out = os.path.join(self.work, 'still')
         run('photos', '--input', PHOTO, '--source-fov', '60', '--samples', '2', '--size', '32', '--frames', '3',

@@ -10,7 +10,8 @@
 // thresholds are per pixel, drawn once per sample: C ~ N(C0, sigma) for each polarity (v2e's
 // defaults C0 = 0.2, sigma = 0.03; Hu, Liu & Delbruck, "v2e", CVPR workshops 2021), clipped below
 // at min_threshold. An optional refractory period drops an event closer than it to the pixel's
-// previous emitted event (the reference still moves, as in ESIM). No noise: "ideal" mode.
+// previous emitted event (the reference still moves, as in ESIM). No noise by default ("ideal"
+// mode); optional leak and shot noise after v2e (EventOptions).
 //
 // Consequences the tests check: at any time, -C-(x) < L(t) - reference(x) < C+(x), so
 // L(t_end) - L(t_start) - sum_i p_i C_{p_i}(x) lies within one threshold of zero (with no
@@ -40,6 +41,13 @@ struct EventOptions {
   double threshold_sigma = 0.03;  // sigma of the per-pixel thresholds (0: every pixel C0)
   double min_threshold = 0.01;    // thresholds are clipped below at this (v2e's floor)
   double refractory = 0.0;        // seconds; 0 = none
+  // Noise (v2e's; both 0: "ideal" mode). leak_rate: the reference sinks by leak_rate * C+ per
+  // second, so a still pixel fires +1 events at about that rate (v2e's leak_rate_hz).
+  // shot_noise_rate: events per pixel per second at uniformly random pixels, times and
+  // polarities, added to the model's (a Poisson count per sample; they move no reference and
+  // ignore the refractory period; v2e's shot_noise_rate_hz, without its dependence on brightness).
+  double leak_rate = 0.0;
+  double shot_noise_rate = 0.0;
   double eps = 1e-3;              // L = log(eps + Y), Y linear luminance (ESIM's log_eps)
   double max_log_step = 0.5;      // largest |dL| between two frames, as a share of min(C+, C-)
   int max_frames = 4096;          // upper bound on the frames rendered for one sample's events
@@ -87,6 +95,7 @@ class EventSimulator {
  private:
   const EventThresholds& thresholds_;
   int64_t refractory_ns_;
+  double leak_rate_;
   cv::Mat last_, reference_;
   std::vector<int64_t> last_event_;  // per pixel, ns; INT64_MIN: none yet
   int64_t time_ = 0;
@@ -96,6 +105,10 @@ class EventSimulator {
 // The events of a time-ordered sequence of log-luminance frames at times (ns, increasing).
 Events SimulateEvents(const std::vector<cv::Mat>& log_frames, const std::vector<int64_t>& times,
                       const EventThresholds& thresholds, const EventOptions& options);
+
+// Shot noise (options.shot_noise_rate > 0): adds its events, drawn from `rng`, to `events`,
+// keeping the time order. Nothing without it.
+void AddShotNoise(const EventOptions& options, int width, int height, RandomStream& rng, Events* events);
 
 // Adaptive rendering: log_frame_at(s) renders the log luminance at exposure fraction s in [0, 1];
 // frames are asked for at the `base` evenly spaced fractions (base >= 2, both ends included) and
