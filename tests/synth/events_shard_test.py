@@ -245,6 +245,27 @@ class Events(unittest.TestCase):
             self.assertTrue(np.all(np.diff(noisy['events']['t']) >= 0))
             np.testing.assert_array_equal(noisy['blurred'], ideal['blurred'])
 
+    def test_count_grows_in_proportion_to_the_angular_speed(self):
+        # A gyroscope log turning at a constant 4 or 8 rad/s about the camera's vertical axis: the
+        # same starts (same seed), twice the angle in the same 10 ms. Each pixel's events double
+        # when its variations and reversals do, which a twice longer turn across the same kind of
+        # scene gives up to the start of each pixel's reference (2.07-2.10 per sample here); 10% is
+        # the issue's bound. (Twice the thresholds do not halve the count on such a scene: textures
+        # turn pixels back and forth, and each turn costs about one event; docs/synth.md.)
+        counts = []
+        for rate in (4, 8):
+            log = os.path.join(self.work, f'gyro_{rate}.csv')
+            with open(log, 'w') as f:
+                f.write('t,wx,wy,wz\n' + ''.join(f'{k * 0.005:.3f},0.0,{rate},0.0\n' for k in range(201)))
+            out = os.path.join(self.work, f'turn_{rate}')
+            run('panorama', '--input', os.path.join(ROOT, 'data', 'samples', 'panoramas', 'humus', 'citadella.png'),
+                '--samples', '4', '--size', '96', '--frames', '3', '--seed', '2', '--trajectory', 'gyro', '--gyro', log,
+                '--exposure-time', '0.01', '--events', '--out', out)
+            counts.append([len(s['events']['t']) for s in self.samples(out)])
+        for slow, fast in zip(*counts):
+            self.assertGreater(slow, 1000)
+            self.assertAlmostEqual(fast / slow, 2.0, delta=0.2)
+
     def test_still_camera_gives_no_events(self):
         out = os.path.join(self.work, 'still')
         run('photos', '--input', PHOTO, '--source-fov', '60', '--samples', '2', '--size', '32', '--frames', '3',
