@@ -65,6 +65,7 @@ Json DatasetSpec::ToJson() const {
             {"manifest_sha256", manifest_sha256},
             {"compression", compression}};
   if (raw_mosaic) json["raw_mosaic"] = true;  // absent otherwise: indexes as before it existed
+  if (events) json["events"] = true;          // likewise
   return json;
 }
 
@@ -82,6 +83,7 @@ DatasetSpec DatasetSpec::FromJson(const Json& json, const std::string& origin) {
     spec.manifest_sha256 = json.value("manifest_sha256", "");
     spec.compression = json.value("compression", 0);
     spec.raw_mosaic = json.value("raw_mosaic", false);
+    spec.events = json.value("events", false);
     spec.Check();
     return spec;
   } catch (const Json::exception& e) {
@@ -119,6 +121,25 @@ void CheckSampleShape(const Sample& sample, const DatasetSpec& spec, const std::
   if (sample.raw.size() != (spec.raw_mosaic ? sites : 0)) {
     fail(Msg() << "raw mosaic has " << sample.raw.size() << " values, expected "
                << (spec.raw_mosaic ? sites : 0));
+  }
+  const SampleEvents& ev = sample.events;
+  if (spec.events) {
+    if (ev.thresholds.size() != 2 * sites) {
+      fail(Msg() << "event thresholds hold " << ev.thresholds.size() << " values, expected " << 2 * sites
+                 << " (C+ and C- per pixel)");
+    }
+    if (ev.x.size() != ev.t.size() || ev.y.size() != ev.t.size() || ev.p.size() != ev.t.size()) {
+      fail("event x, y, t and p differ in length");
+    }
+    for (size_t k = 0; k < ev.t.size(); ++k) {
+      if (ev.x[k] >= spec.width || ev.y[k] >= spec.height || (ev.p[k] != 1 && ev.p[k] != -1) ||
+          ev.t[k] < ev.exposure_start || ev.t[k] > ev.exposure_end || (k > 0 && ev.t[k] < ev.t[k - 1])) {
+        fail(Msg() << "event " << k << " is outside the image or the exposure, out of time order, or "
+                   << "has a polarity other than +1/-1");
+      }
+    }
+  } else if (!ev.t.empty() || !ev.thresholds.empty()) {
+    fail("has events but the dataset holds none");
   }
   if (!sample.params.empty()) {
     const Json params = Json::parse(sample.params, nullptr, /*allow_exceptions=*/false);

@@ -135,6 +135,7 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
               {"manifest_sha256", hdf5::ReadStringAttribute(file_, "manifest_sha256", where)},
               {"compression", hdf5::ReadInt64Attribute(file_, "compression", where)}};
     if (hdf5::HasDataset(file_, "raw")) json["raw_mosaic"] = true;  // the mosaic's presence is the flag
+    if (hdf5::HasDataset(file_, "event_offsets")) json["events"] = true;  // likewise the events'
     const std::string params = hdf5::ReadStringAttribute(file_, "params", where);
     json["params"] = Json::parse(params, nullptr, /*allow_exceptions=*/false);
     if (json["params"].is_discarded()) {
@@ -189,6 +190,28 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
                       where);
     }
     if (hdf5::HasDataset(file_, "sample_params")) params_ = hdf5::ReadStrings(file_, "sample_params", n, where);
+    if (spec_.events) {
+      event_offsets_.resize(n + 1);
+      event_exposure_.resize(n * 2);
+      hdf5::ReadArray(file_, "event_offsets", H5T_NATIVE_INT64, {n + 1}, event_offsets_.data(), where);
+      hdf5::ReadArray(file_, "event_exposure", H5T_NATIVE_INT64, {n, 2}, event_exposure_.data(), where);
+      const hsize_t total = static_cast<hsize_t>(event_offsets_.back());
+      bool ordered = event_offsets_[0] == 0;
+      for (hsize_t k = 0; k < n; ++k) ordered = ordered && event_offsets_[k] <= event_offsets_[k + 1];
+      if (!ordered) throw InputError(Msg() << where << ": 'event_offsets' must rise from 0");
+      for (const char* name : {"event_x", "event_y", "event_t", "event_p"}) {
+        if (!hdf5::HasDataset(file_, name) || hdf5::DatasetDims(file_, name, where) != std::vector<hsize_t>{total}) {
+          throw InputError(Msg() << where << ": dataset '" << name << "' must hold the " << total
+                                 << " events 'event_offsets' announces");
+        }
+      }
+      const hsize_t h = spec_.height, w = spec_.width;
+      if (!hdf5::HasDataset(file_, "event_thresholds") ||
+          hdf5::DatasetDims(file_, "event_thresholds", where) != std::vector<hsize_t>{n, 2, h, w}) {
+        throw InputError(Msg() << where << ": dataset 'event_thresholds' must have shape [" << n
+                               << ", 2, " << h << ", " << w << "]");
+      }
+    }
     if (checksummed()) {
       const std::string stored = hdf5::ReadStringAttribute(file_, "metadata_sha256", where);
       const std::string digest =
@@ -368,6 +391,43 @@ Sample ShardReader::Read(int64_t i) const {
                 sample.raw.data()) < 0) {
       throw InputError(Msg() << path_.string() << ": sample '" << ids_[i] << "' (index " << indices_[i]
                              << "): cannot read 'raw': checksum error or damaged shard");
+    }
+  }
+  if (spec_.events) {
+    // Through HDF5's pipeline: its Fletcher-32 checks every chunk read.
+    SampleEvents& ev = sample.events;
+    const hsize_t start = static_cast<hsize_t>(event_offsets_[i]);
+    const hsize_t count = static_cast<hsize_t>(event_offsets_[i + 1] - event_offsets_[i]);
+    ev.exposure_start = event_exposure_[2 * i];
+    ev.exposure_end = event_exposure_[2 * i + 1];
+    ev.x.resize(count);
+    ev.y.resize(count);
+    ev.t.resize(count);
+    ev.p.resize(count);
+    ev.thresholds.resize(2 * h * w);
+    auto lock = hdf5::Hdf5Lock();
+    auto read = [&](const char* name, hid_t type, void* data, std::vector<hsize_t> first,
+                    std::vector<hsize_t> block) {
+      Handle dataset(H5Dopen2(file_, name, H5P_DEFAULT), H5Dclose);
+      Handle file_space(dataset.valid() ? H5Dget_space(dataset.get()) : -1, H5Sclose);
+      Handle mem_space(H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr), H5Sclose);
+      bool ok = dataset.valid() && file_space.valid();
+      if (ok) {
+        ok = H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, first.data(), nullptr, block.data(),
+                                 nullptr) >= 0 &&
+             H5Dread(dataset.get(), type, mem_space.get(), file_space.get(), H5P_DEFAULT, data) >= 0;
+      }
+      if (!ok) {
+        throw InputError(Msg() << path_.string() << ": sample '" << ids_[i] << "' (index " << indices_[i]
+                               << "): cannot read '" << name << "': checksum error or damaged shard");
+      }
+    };
+    read("event_thresholds", H5T_NATIVE_FLOAT, ev.thresholds.data(), {hsize_t(i), 0, 0, 0}, {1, 2, h, w});
+    if (count > 0) {
+      read("event_x", H5T_NATIVE_UINT16, ev.x.data(), {start}, {count});
+      read("event_y", H5T_NATIVE_UINT16, ev.y.data(), {start}, {count});
+      read("event_t", H5T_NATIVE_INT64, ev.t.data(), {start}, {count});
+      read("event_p", H5T_NATIVE_INT8, ev.p.data(), {start}, {count});
     }
   }
   return sample;

@@ -21,7 +21,16 @@ struct ShardWriter::Handles {
   Handle blurred;
   Handle sharp;
   Handle raw;  // spec.raw_mosaic only
+  // spec.events only: the thresholds (one sample per chunk) and the events (1-D, growing).
+  Handle event_thresholds, event_x, event_y, event_t, event_p;
 };
+
+namespace {
+
+// Events per chunk of the growing event datasets.
+constexpr hsize_t kEventChunk = 1 << 16;
+
+}  // namespace
 
 ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, int64_t first_sample,
                          int64_t num_samples, Format format)
@@ -73,6 +82,28 @@ ShardWriter::ShardWriter(const fs::path& final_path, const DatasetSpec& spec, in
   handles_->blurred = create("blurred", {n, h, w, 3});
   handles_->sharp = create("sharp", {n, f, h, w, 3});
   if (spec_.raw_mosaic) handles_->raw = create("raw", {n, h, w}, H5T_STD_U16LE);
+  if (spec_.events) {
+    handles_->event_thresholds = create("event_thresholds", {n, 2, h, w}, H5T_IEEE_F32LE);
+    // The events of all samples, one after another: 1-D, extended at each sample.
+    auto create_events = [&](const char* name, hid_t type) {
+      Handle dcpl = hdf5::NewDatasetCreation();
+      const hsize_t chunk = kEventChunk, zero = 0, unlimited = H5S_UNLIMITED;
+      require(H5Pset_chunk(dcpl.get(), 1, &chunk), "the chunk shape");
+      require(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "to skip fill values");
+      if (spec_.compression > 0) require(H5Pset_deflate(dcpl.get(), spec_.compression), "gzip compression");
+      if (format_ == Format::kChecked) require(H5Pset_fletcher32(dcpl.get()), "Fletcher-32 checksums");
+      Handle space(H5Screate_simple(1, &zero, &unlimited), H5Sclose);
+      Handle dataset(H5Dcreate2(handles_->file.get(), name, type, space.get(), H5P_DEFAULT,
+                                dcpl.get(), H5P_DEFAULT),
+                     H5Dclose);
+      if (!dataset.valid()) throw IoError(Msg() << where << ": cannot create dataset " << name);
+      return dataset;
+    };
+    handles_->event_x = create_events("event_x", H5T_STD_U16LE);
+    handles_->event_y = create_events("event_y", H5T_STD_U16LE);
+    handles_->event_t = create_events("event_t", H5T_STD_I64LE);
+    handles_->event_p = create_events("event_p", H5T_STD_I8LE);
+  }
 }
 
 ShardWriter::~ShardWriter() {
@@ -110,6 +141,32 @@ void ShardWriter::Append(const Sample& sample) {
     write(handles_->blurred, sample.blurred.data(), {1, h, w, 3});
     write(handles_->sharp, sample.sharp.data(), {1, f, h, w, 3});
     if (spec_.raw_mosaic) write(handles_->raw, sample.raw.data(), {1, h, w}, H5T_NATIVE_UINT16);
+    if (spec_.events) {
+      const SampleEvents& ev = sample.events;
+      write(handles_->event_thresholds, ev.thresholds.data(), {1, 2, h, w}, H5T_NATIVE_FLOAT);
+      const hsize_t start = static_cast<hsize_t>(event_offsets_.back()), count = ev.t.size();
+      auto append = [&](const Handle& dataset, const void* data, hid_t type) {
+        const hsize_t size = start + count;
+        if (H5Dset_extent(dataset.get(), &size) < 0) {
+          throw IoError(Msg() << temporary_path_.string() << ": cannot grow the events for sample "
+                              << sample.id);
+        }
+        if (count == 0) return;
+        Handle file_space(H5Dget_space(dataset.get()), H5Sclose);
+        H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
+        Handle mem_space(H5Screate_simple(1, &count, nullptr), H5Sclose);
+        if (H5Dwrite(dataset.get(), type, mem_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
+          throw IoError(Msg() << temporary_path_.string() << ": cannot write the events of sample "
+                              << sample.id << " (disk full?)");
+        }
+      };
+      append(handles_->event_x, ev.x.data(), H5T_NATIVE_UINT16);
+      append(handles_->event_y, ev.y.data(), H5T_NATIVE_UINT16);
+      append(handles_->event_t, ev.t.data(), H5T_NATIVE_INT64);
+      append(handles_->event_p, ev.p.data(), H5T_NATIVE_INT8);
+      event_offsets_.push_back(static_cast<int64_t>(start + count));
+      event_exposure_.insert(event_exposure_.end(), {ev.exposure_start, ev.exposure_end});
+    }
   }
   params_.push_back(sample.params);
   ids_.push_back(sample.id);
@@ -169,6 +226,12 @@ void ShardWriter::Commit() {
         std::any_of(params_.begin(), params_.end(), [](const std::string& p) { return !p.empty(); });
     if (!any_params) params_.clear();
     if (any_params) hdf5::WriteStrings(file, "sample_params", params_, where);
+    if (spec_.events) {
+      hdf5::WriteArray(file, "event_offsets", H5T_NATIVE_INT64, H5T_STD_I64LE, {n + 1},
+                       event_offsets_.data(), where);
+      hdf5::WriteArray(file, "event_exposure", H5T_NATIVE_INT64, H5T_STD_I64LE, {n, 2},
+                       event_exposure_.data(), where);
+    }
     const bool checked = format_ == Format::kChecked;
     hdf5::WriteInt64Attribute(file, "schema_version", checked ? kSchemaVersion : 1, where);
     hdf5::WriteStringAttribute(file, "kind", ToString(spec_.kind), where);
@@ -192,8 +255,12 @@ void ShardWriter::Commit() {
     }
     // Every close is checked: a shard whose last metadata did not reach the disk is never renamed
     // into place (the destructor removes the temporary file).
-    const bool datasets_closed =
+    bool datasets_closed =
         handles_->blurred.Close() & handles_->sharp.Close() & (!spec_.raw_mosaic || handles_->raw.Close());
+    if (spec_.events) {
+      datasets_closed = datasets_closed & handles_->event_thresholds.Close() & handles_->event_x.Close() &
+                        handles_->event_y.Close() & handles_->event_t.Close() & handles_->event_p.Close();
+    }
     if (!datasets_closed) throw IoError(Msg() << where << ": cannot close the pixel datasets (disk full?)");
     if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) {
       throw IoError(Msg() << where << ": cannot flush the shard (disk full?)");

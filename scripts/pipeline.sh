@@ -101,6 +101,10 @@ done
 # matrix shows how far models trained on ideal-camera blur fall on camera-like input.
 "$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split test \
   --camera-pipeline realblur-j --out "$out/panorama_camera_test" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
+# A small event test set (docs/synth.md, "Events along the same path"): test scenes at 128 px with
+# an event camera's output beside every blurred image (10 ms exposures), for event-based deblurring.
+"$synth" panorama --manifest "$root/data_manifests/demo_panorama.json" --split test --samples 8 --size 128 \
+  --events --exposure-time 0.01 --out "$out/panorama_events_test" "${quiet[@]}" | tail -n 3
 # The panorama model also trains on hand-shake paths, through its training panoramas and through
 # three sample photographs (K R K^-1), mixed into its constant-velocity panorama data in proportion
 # (blurkit-train train --data A --data B --data C).
@@ -109,7 +113,7 @@ done
 "$synth" photos --manifest "$root/data_manifests/demo_photos.json" --split train \
   --out "$out/photos_train" "${pano_extra[@]}" "${quiet[@]}" | tail -n 3
 for d in panorama_train panorama_shake_train panorama_test panorama_shake_test panorama_seen_test panorama_gyro_test \
-         panorama_camera_test photos_train video_train video_test; do
+         panorama_camera_test panorama_events_test photos_train video_train video_test; do
   "$synth" shards verify "$out/$d"
 done
 trap - ERR

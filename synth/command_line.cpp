@@ -12,6 +12,7 @@
 #include "blurkit/core/manifest.h"
 #include "blurkit/core/stop_signal.h"
 #include "blurkit/synth/camera_pipeline.h"
+#include "event_options.h"
 
 namespace blurkit::synth::cli {
 
@@ -430,11 +431,13 @@ Parsed ParsePanoramaCommand(const std::vector<std::string>& args, bool photos, C
   po::options_description camera("The camera (its photometry on the blurred image; docs/synth.md)");
   CameraFlags camera_flags;
   AddCameraOptions(camera, d.camera, camera_flags);
+  po::options_description events("Event camera (synth/events.h)");
+  AddEventOptions(events, d.events);
   po::options_description run = RunOptions(o.run, out, d.compression, &d.seed);
   po::options_description all(photos
                                   ? "blurkit-synth photos: rotational blur from perspective photos"
                                   : "blurkit-synth panorama: rotational blur from panoramas");
-  all.add(input).add(geometry).add(path).add(exposure).add(camera).add(run);
+  all.add(input).add(geometry).add(path).add(exposure).add(camera).add(events).add(run);
 
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(all).run(), vm);
@@ -483,6 +486,7 @@ Parsed ParsePanoramaCommand(const std::vector<std::string>& args, bool photos, C
   }
   FinishPathOptions(trajectory, gyro, r.Lens(), r.path);
   FinishCameraOptions(vm, camera_flags, d.camera);
+  FinishEventOptions(r.path.exposure_time, d.events);
   d.samples = samples;
   return parsed;
 }

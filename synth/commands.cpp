@@ -85,6 +85,15 @@ std::string FormatSummary(const PanoramaCommandSummary& s) {
     } else {
       out << "; " << s.stats.direct_renders << " samples rendered without a canvas\n";
     }
+    if (s.stats.event_frames > 0) {
+      out << "events per sample: mean " << double(s.stats.events) / s.stats.samples
+          << "; frames rendered for them: mean " << double(s.stats.event_frames) / s.stats.samples;
+      if (s.stats.coarse_event_intervals > 0) {
+        out << "; " << s.stats.coarse_event_intervals
+            << " intervals above the half-threshold rule (raise --event-max-frames)";
+      }
+      out << "\n";
+    }
   }
   out << "index: " << s.run.index_file.string()
       << (s.run.assembled ? "" : " (part of a split run: 'blurkit-synth shards assemble' when all "
@@ -251,11 +260,12 @@ std::string InspectDataset(const fs::path& folder) {
   // Blur magnitudes and sources, from the shards' metadata (no pixels are read).
   std::vector<float> magnitudes;
   std::map<std::string, int64_t> per_source;
-  int64_t unchecked = 0, with_trajectory = 0, paths = 0, subframes = 0;
+  int64_t unchecked = 0, with_trajectory = 0, paths = 0, subframes = 0, events = 0;
   int64_t shortest = std::numeric_limits<int64_t>::max(), longest = 0;
   for (const auto& entry : index.shards) {
     ShardReader shard(folder / entry.file);
     if (!shard.checksummed()) ++unchecked;
+    if (spec.events && !shard.event_offsets().empty()) events += shard.event_offsets().back();
     if (shard.has_trajectory()) {
       ++with_trajectory;
       for (int64_t n : shard.trajectory_lengths()) {
@@ -289,6 +299,13 @@ std::string InspectDataset(const fs::path& folder) {
     } else {
       out << "not stored (written before blurkit stored the whole camera path)\n";
     }
+  }
+  if (spec.events && index.num_samples > 0) {
+    const Json e = spec.params.value("events", Json::object());
+    out << std::setprecision(1) << "events:       " << double(events) / index.num_samples
+        << " per sample (ESIM model, " << e.value("mode", std::string("?")) << "; C0 "
+        << std::setprecision(3) << e.value("threshold", 0.0) << ", sigma " << e.value("threshold_sigma", 0.0)
+        << "; " << e.value("exposure_time", 0.0) * 1e3 << " ms exposure; t in ns)\n";
   }
   if (spec.params.contains("camera")) {
     const Json& c = spec.params["camera"];

@@ -75,6 +75,16 @@ void PanoramaDatasetOptions::Check() const {
   render.Check();
   exposure.Check();
   camera.Check();
+  events.Check();
+  if (events.enabled && render.path.readout_time > 0) {
+    throw InputError("--events works with a global shutter: drop --readout-time");
+  }
+  if (events.enabled && rectify) {
+    throw InputError("--events sees through the lens as the frames do: with --events use --lens-frames distorted");
+  }
+  if (events.enabled && (render.width > 65535 || render.height > 65535)) {
+    throw InputError("--events stores pixel coordinates as uint16: --size must be at most 65535");
+  }
   CameraResponse::Parse(response);
   if (rectify && !render.lens) throw InputError("--lens-frames rectified needs --lens");
   if (cache_panoramas < 1) throw InputError("the panorama cache must hold at least one panorama");
@@ -122,6 +132,7 @@ Json PanoramaDatasetOptions::ToJson() const {
               {"trajectory", trajectory},
               {"sources", source_list}};
   if (camera.enabled()) json["camera"] = camera.ToJson();  // absent: the ideal camera, as before
+  if (events.enabled) json["events"] = events.ToJson();    // absent: no event camera, as before
   if (p.readout_time > 0) {  // absent: a global shutter, as before
     json["rolling_shutter"] = {{"readout_time", p.readout_time},
                                {"exposure_time", p.exposure_time},
@@ -154,6 +165,7 @@ DatasetSpec PanoramaDatasetOptions::Spec() const {
   spec.manifest_sha256 = manifest_sha256;
   spec.compression = compression;
   spec.raw_mosaic = camera.store_raw;
+  spec.events = events.enabled;
   return spec;
 }
 
@@ -314,6 +326,29 @@ Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
     rectify(sample.blurred.data());
     for (int j = 0; j < f; ++j) rectify(sample.sharp.data() + j * image);
   }
+  // The event camera sees the scene at the frames' exposure (scale), not the frame camera's noise
+  // or photometry; its thresholds come from a stream of their own.
+  EventRenderStats event_stats;
+  if (options_.events.enabled) {
+    const EventOptions& eo = options_.events;
+    RandomStream event_rng(seed, RandomPurpose::kSampleEvents, index);
+    const EventThresholds thresholds =
+        DrawThresholds(options_.render.width, options_.render.height, eo, event_rng);
+    // The sub-frames' times as the base grid: no pixel moves more than --max-step between them.
+    Events events = RenderEvents(
+        [&](double t) { return LogLuminance(render.frame_at(t), scale, eo.eps); }, render.subframes,
+        thresholds, eo, &event_stats);
+    AddShotNoise(eo, options_.render.width, options_.render.height, event_rng, &events);
+    SampleEvents& out = sample.events;
+    out.x = std::move(events.x);
+    out.y = std::move(events.y);
+    out.t = std::move(events.t);
+    out.p = std::move(events.p);
+    out.thresholds = thresholds.positive;
+    out.thresholds.insert(out.thresholds.end(), thresholds.negative.begin(), thresholds.negative.end());
+    out.exposure_start = 0;
+    out.exposure_end = eo.ExposureNs();
+  }
   sample.trajectory.reserve(render.trajectory.size() * 4);
   for (const auto& q : render.trajectory) {
     sample.trajectory.insert(sample.trajectory.end(), {q.w(), q.x(), q.y(), q.z()});
@@ -328,6 +363,9 @@ Sample PanoramaSampleMaker::Make(int64_t index, uint64_t seed) {
   stats_.direct_renders += render.used_canvas ? 0 : 1;
   stats_.max_magnitude = std::max(stats_.max_magnitude, render.magnitude_degrees);
   stats_.redraws += redraws;
+  stats_.events += static_cast<int64_t>(sample.events.t.size());
+  stats_.event_frames += event_stats.frames;
+  stats_.coarse_event_intervals += event_stats.coarse_intervals;
   const double chord = path.ChordDegrees();
   const double angle = path.MagnitudeDegrees();
   stats_.sum_straightness += angle > 1e-9 ? chord / angle : 1.0;

@@ -318,6 +318,23 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
       *frame = panorama.Render(camera, subs[i], level);
     }
   }, &out);
+  out.frame_at = [&panorama, path, camera, canvas, canvas_camera, middle, level, lens = options.lens](double t) {
+    cv::Mat frame, at_map;
+    if (lens && canvas_camera.focal > 0) {
+      const Eigen::Matrix3d m = IntoImage(canvas_camera, middle, path.At(t));
+      LensMap(*lens, [&](int) { return m; }, &at_map);
+      cv::remap(canvas, frame, at_map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    } else if (lens) {
+      frame = panorama.RenderRays(lens->rays, camera.width, camera.height, {path.At(t).toRotationMatrix()}, level);
+    } else if (canvas_camera.focal > 0) {
+      HomographyMap(RotationHomography(camera, path.At(t), canvas_camera, middle), camera.width,
+                    camera.height, &at_map);
+      cv::remap(canvas, frame, at_map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    } else {
+      frame = panorama.Render(camera, path.At(t), level);
+    }
+    return frame;
+  };
   return out;
 }
 
@@ -372,6 +389,18 @@ RotationRender RenderRotationBlur(const Photo& photo, const RotationBlurOptions&
     }
     cv::remap(image, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   }, &out);
+  out.frame_at = [&photo, path, camera, level, lens = options.lens](double t) {
+    cv::Mat frame, at_map;
+    if (lens) {
+      const Eigen::Matrix3d m = IntoImage(photo.Camera(level), Eigen::Quaterniond::Identity(), path.At(t));
+      LensMap(*lens, [&](int) { return m; }, &at_map);
+    } else {
+      HomographyMap(RotationHomography(camera, path.At(t), photo.Camera(level), Eigen::Quaterniond::Identity()),
+                    camera.width, camera.height, &at_map);
+    }
+    cv::remap(photo.Level(level), frame, at_map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return frame;
+  };
   return out;
 }
 

@@ -13,8 +13,8 @@ shards; it needs the compiled module scripts/setup.sh builds (docs/python.md).
 from .bench import BenchError, score
 from .export import ExportError, export
 from .predictions import write_predictions
-from .shards import DamagedDatasetError, ShardDataset, metadata_sha256, open_sample, read_index
+from .shards import DamagedDatasetError, ShardDataset, metadata_sha256, open_sample, read_index, voxel_grid
 
 __all__ = ['ShardDataset', 'read_index', 'open_sample', 'write_predictions', 'score', 'export', 'metadata_sha256',
-           'DamagedDatasetError', 'BenchError', 'ExportError']
+           'DamagedDatasetError', 'BenchError', 'ExportError', 'voxel_grid']
 __version__ = '0.1.0'

@@ -228,6 +228,22 @@ class _Shard:
                 raise DamagedDatasetError(f"{path}: dataset 'raw' does not have the announced shape")
             if self.schema_version >= 2 and not _has_fletcher32(f['raw']):
                 raise DamagedDatasetError(f"{path}: dataset 'raw' lacks the Fletcher-32 checksums of schema 2")
+        # The event camera's output: likewise present exactly where index.json says so.
+        if ('event_offsets' in f) != bool(index.get('events', False)):
+            raise DamagedDatasetError(f"{path}: its events ('event_offsets') are "
+                                      f"{'present' if 'event_offsets' in f else 'missing'} where index.json "
+                                      "says otherwise: a shard of another dataset?")
+        if 'event_offsets' in f:
+            self.event_offsets = f['event_offsets'][:]
+            total = int(self.event_offsets[-1]) if self.event_offsets.shape == (n + 1,) else -1
+            if total < 0 or self.event_offsets[0] != 0 or np.any(np.diff(self.event_offsets) < 0):
+                raise DamagedDatasetError(f"{path}: 'event_offsets' must hold {n + 1} offsets rising from 0")
+            for name in ('event_x', 'event_y', 'event_t', 'event_p'):
+                if name not in f or f[name].shape != (total,):
+                    raise DamagedDatasetError(f"{path}: dataset {name!r} must hold the {total} events "
+                                              "'event_offsets' announces")
+            if 'event_thresholds' not in f or f['event_thresholds'].shape != (n, 2, index['height'], index['width']):
+                raise DamagedDatasetError(f"{path}: dataset 'event_thresholds' does not have the announced shape")
 
     def poses(self, i):
         """Rotation shards: ``orientation`` (F, 4), ``homography`` (F, 3, 3) and ``trajectory``
@@ -257,6 +273,15 @@ class _Shard:
                 out['raw'] = f['raw'][i]
             except OSError as e:
                 raise DamagedDatasetError(f'{self.path}: sample {self.ids[i]!r}: cannot read its raw mosaic: '
+                                          f'checksum error or damaged shard ({e})') from None
+        if 'event_offsets' in f:
+            a, b = int(self.event_offsets[i]), int(self.event_offsets[i + 1])
+            try:
+                out['events'] = {'x': f['event_x'][a:b], 'y': f['event_y'][a:b], 't': f['event_t'][a:b],
+                                 'p': f['event_p'][a:b], 'thresholds': f['event_thresholds'][i],
+                                 'exposure': f['event_exposure'][i]}
+            except OSError as e:
+                raise DamagedDatasetError(f'{self.path}: sample {self.ids[i]!r}: cannot read its events: '
                                           f'checksum error or damaged shard ({e})') from None
         return out
 
@@ -327,8 +352,10 @@ def open_sample(path, i):
         ``homography`` (F, 3, 3) and ``trajectory`` (n, 4): every sub-frame's world_from_cam
         quaternion (w, x, y, z) in time order, the whole camera path (None for shards written before
         it was stored); where the dataset has them, ``params`` (the sample's drawn values: the camera
-        pipeline's gains, noise levels, JPEG quality) and ``raw`` (H, W) uint16, the noisy Bayer
-        mosaic (docs/synth.md, "The camera").
+        pipeline's gains, noise levels, JPEG quality), ``raw`` (H, W) uint16, the noisy Bayer
+        mosaic (docs/synth.md, "The camera"), and ``events``: a dict of ``x``, ``y`` (uint16), ``t``
+        (int64, ns from the exposure start), ``p`` (int8, +1/-1) in time order, ``thresholds``
+        (2, H, W) float32 (C+ and C-) and ``exposure`` (start, end) in ns (docs/synth.md, "Events").
     """
     reader = _Reader(path)
     shard, j = reader.shard_of(i)
@@ -367,6 +394,11 @@ class ShardDataset(_DatasetBase):
         returns all. Time reversal applies after the selection.
     seed : int
         Seed of the augmentation streams.
+    voxel_bins : int
+        Datasets made with ``--events``: also return ``voxel``, the sample's events as a voxel grid
+        of this many time bins (:func:`voxel_grid`), cropped and flipped with the images; time
+        reversal reverses its bins and negates it (a path played backwards mirrors every event's
+        time and flips its polarity). 0: no events.
 
     Returns (from ``__getitem__``)
     ------------------------------
@@ -376,10 +408,13 @@ class ShardDataset(_DatasetBase):
         ``index`` (int) and ``transform`` (``top``, ``left``, ``flip_h``, ``flip_v``, ``reversed``).
     """
 
-    def __init__(self, path, crop=None, flips=False, time_reversal=False, frames=None, seed=0):
+    def __init__(self, path, crop=None, flips=False, time_reversal=False, frames=None, seed=0, voxel_bins=0):
         self._reader = _Reader(path)
         index = self._reader.index
         self.path = self._reader.path
+        self.voxel_bins = int(voxel_bins)
+        if self.voxel_bins and not index.get('events'):
+            raise ValueError(f'{self.path}: voxel_bins needs a dataset made with --events; this one has none')
         self.height, self.width, self.num_frames = index['height'], index['width'], index['frames']
         if crop is None:
             self.crop = (self.height, self.width)
@@ -425,8 +460,42 @@ class ShardDataset(_DatasetBase):
         cols = slice(left + w - 1, left - 1 if left > 0 else None, -1) if flip_h else slice(left, left + w)
         blurred = _to_float(blurred[rows, cols].transpose(2, 0, 1))
         sharp = _to_float(sharp[:, rows, cols].transpose(0, 3, 1, 2))
+        out = {'blurred': blurred, 'sharp': sharp, 'sample_id': shard.ids[j],
+               'blur_magnitude': float(shard.magnitudes[j]), 'index': i,
+               'transform': {'top': top, 'left': left, 'flip_h': flip_h, 'flip_v': flip_v, 'reversed': reverse}}
+        if self.voxel_bins:
+            voxel = voxel_grid(shard.extras(j)['events'], self.voxel_bins, self.height, self.width)
+            if reverse:
+                voxel = -voxel[::-1]
+            out['voxel'] = np.ascontiguousarray(voxel[:, rows, cols], np.float32)
         if torch is not None:
-            blurred, sharp = torch.from_numpy(blurred), torch.from_numpy(sharp)
-        return {'blurred': blurred, 'sharp': sharp, 'sample_id': shard.ids[j],
-                'blur_magnitude': float(shard.magnitudes[j]), 'index': i,
-                'transform': {'top': top, 'left': left, 'flip_h': flip_h, 'flip_v': flip_v, 'reversed': reverse}}
+            for key in ('blurred', 'sharp', 'voxel'):
+                if key in out:
+                    out[key] = torch.from_numpy(out[key])
+        return out
+
+
+def voxel_grid(events, bins, height, width, t_start=None, t_end=None):
+    """The events as a voxel grid of `bins` time bins (B, H, W) float32: each event adds its
+    polarity to the two bins nearest its normalised time t* = (B - 1)(t - t_start)/(t_end - t_start),
+    weighted 1 - |t* - b| (bilinear in time: event_utils' events_to_voxel, the representation
+    EFNet's loaders feed the network). `events` is open_sample's ``events``; t_start and t_end
+    default to its exposure."""
+    if bins < 1:
+        raise ValueError(f'voxel_grid: bins must be at least 1, got {bins}')
+    exposure = events.get('exposure', (0, 0))
+    t0 = int(exposure[0]) if t_start is None else t_start
+    t1 = int(exposure[1]) if t_end is None else t_end
+    grid = np.zeros((bins, height, width), np.float64)
+    t = np.asarray(events['t'], np.float64)
+    if t.size == 0:
+        return grid.astype(np.float32)
+    x = np.asarray(events['x'], np.int64)
+    y = np.asarray(events['y'], np.int64)
+    p = np.asarray(events['p'], np.float64)
+    ts = (bins - 1) * (t - t0) / max(t1 - t0, 1) if bins > 1 else np.zeros_like(t)
+    lower = np.floor(ts).astype(np.int64)
+    for b, w in ((lower, 1.0 - (ts - lower)), (lower + 1, ts - lower)):
+        keep = (b >= 0) & (b < bins) & (w > 0)
+        np.add.at(grid, (b[keep], y[keep], x[keep]), p[keep] * w[keep])
+    return grid.astype(np.float32)

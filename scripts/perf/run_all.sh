@@ -4,6 +4,7 @@
 # across machines where absolute speeds do not:
 #   synth        rotational blur against plain cv::remap          video   synthesis against decoding
 #   camera       the camera pipeline (rsblur, realblur-j) against the ideal camera
+#   events       samples with the event camera (--events) against without; the event rate
 #   shards       gzip levels and checksums against plain shards   bench   metrics against scikit-image
 #   score        the whole score with the field's metrics against without them, demo test sets
 #   motion_step  training step against the reference layers; inference batch 8 against 1
@@ -18,7 +19,7 @@
 #   scripts/fetch_samples.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-all=(synth camera video shards export bench score motion_step train python_loader python_synth distributed)
+all=(synth camera events video shards export bench score motion_step train python_loader python_synth distributed)
 only=""
 out="$root/runs/perf"
 build="$root/build"
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --only) only=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     -*) echo "run_all: unknown option $1" >&2; exit 2 ;;
     *) build=$1 ;;
   esac

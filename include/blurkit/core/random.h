@@ -22,6 +22,7 @@ enum class RandomPurpose : uint64_t {
   kBootstrap = 5,       // blurkit-bench's confidence intervals (resampled clips)
   kSampleCamera = 6,    // the camera pipeline's per-sample values (gains, pattern, noise levels, ...)
   kSampleRawNoise = 7,  // the camera pipeline's noise on the sensor mosaic
+  kSampleEvents = 8,    // the event camera's per-pixel contrast thresholds (synth/events.h)
 };
 
 class RandomStream {

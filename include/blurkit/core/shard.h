@@ -30,6 +30,16 @@
 //   /raw             uint16  [n, H, W]        optional (spec raw_mosaic): the blurred image's noisy Bayer
 //                                             mosaic as the camera pipeline made it; its pattern,
 //                                             gains and levels are in /sample_params and params
+//   /event_x, /event_y uint16 [E], /event_t int64 [E], /event_p int8 [E]
+//                                             optional (spec events): every sample's events, concatenated
+//                                             in sample order, each sample's in time order; t in
+//                                             nanoseconds from its exposure start, p +1 or -1
+//                                             (synth/events.h)
+//   /event_offsets   int64   [n + 1]          with events: sample i's are [offsets[i], offsets[i + 1])
+//   /event_thresholds float32 [n, 2, H, W]    with events: each pixel's C+ and C- (log units)
+//   /event_exposure  int64   [n, 2]           with events: the exposure's start and end, ns (start 0)
+//   The event model's parameters are in params["events"]. The events and thresholds are chunked
+//   and carry Fletcher-32 checksums (schema 2), and gzip at the shard's compression level.
 // Root attributes: schema_version, kind, generator, frames, height, width, first_sample, num_samples,
 // blur_magnitude_unit, params (JSON text), seed, manifest_sha256, compression (gzip level, 0 = none),
 // metadata_sha256 (schema 2).
@@ -90,11 +100,21 @@ struct DatasetSpec {
   std::string manifest_sha256;              // digest of the manifest the sources came from, or ""
   int compression = 0;                      // gzip level of the image datasets, 0 = none
   bool raw_mosaic = false;                  // shards hold /raw, the camera's noisy Bayer mosaic
+  bool events = false;                      // shards hold the event camera's /event_* datasets
 
   // Throws InputError describing what is wrong (even F, zero size, ...).
   void Check() const;
   Json ToJson() const;
   static DatasetSpec FromJson(const Json& json, const std::string& origin);
+};
+
+// An event camera's output beside one sample (spec.events): events in time order.
+struct SampleEvents {
+  std::vector<uint16_t> x, y;
+  std::vector<int64_t> t;             // ns from the exposure start
+  std::vector<int8_t> p;              // +1 or -1
+  std::vector<float> thresholds;      // 2 * H * W: C+ then C-, row-major
+  int64_t exposure_start = 0, exposure_end = 0;  // ns
 };
 
 // One sample. Images are uint8 RGB, HWC, row-major.
@@ -114,6 +134,7 @@ struct Sample {
   std::string params;                  // the sample's own drawn values (JSON object text, e.g. the
                                        // camera pipeline's gains and noise levels); "" where none
   std::vector<uint16_t> raw;           // spec.raw_mosaic: H * W Bayer mosaic codes; else empty
+  SampleEvents events;                 // spec.events only
 
   const uint8_t* SharpFrame(int j, const DatasetSpec& spec) const {
     return sharp.data() + static_cast<size_t>(j) * spec.height * spec.width * 3;
@@ -164,6 +185,8 @@ class ShardWriter {
   std::vector<int64_t> source_frames_;
   std::vector<std::vector<double>> trajectories_;
   std::vector<std::string> params_;
+  // spec.events: every sample's events so far, concatenated, and where each sample's start.
+  std::vector<int64_t> event_offsets_{0}, event_exposure_;
 };
 
 // Random access to the samples of one shard file. Thread-safe.
@@ -192,6 +215,8 @@ class ShardReader {
   // Rotation shards: whether /trajectory is present, and each sample's sub-frame count.
   bool has_trajectory() const { return trajectory_rows_ > 0; }
   const std::vector<int64_t>& trajectory_lengths() const { return trajectory_lengths_; }
+  // spec.events: sample i's events are [event_offsets()[i], event_offsets()[i + 1]).
+  const std::vector<int64_t>& event_offsets() const { return event_offsets_; }
 
   // How many pixel chunks (two per sample: blurred, sharp) were read as stored, then checked by
   // blurkit's own Fletcher-32 (and inflated by zlib) where they carry one: the fast path of shards
@@ -217,6 +242,7 @@ class ShardReader {
   std::vector<std::string> ids_, source_files_, source_hashes_;
   std::vector<int64_t> indices_;
   std::vector<float> magnitudes_;
+  std::vector<int64_t> event_offsets_, event_exposure_;  // spec.events only
   std::vector<double> orientations_, homographies_;
   std::vector<int64_t> source_frames_;
   int64_t trajectory_rows_ = 0;              // M

@@ -16,6 +16,7 @@
 
 #include "blurkit/core/shard.h"
 #include "blurkit/synth/camera_pipeline.h"
+#include "blurkit/synth/events.h"
 #include "blurkit/synth/exposure.h"
 #include "blurkit/synth/panorama.h"
 #include "blurkit/synth/rotation_blur.h"
@@ -44,6 +45,7 @@ struct PanoramaDatasetOptions {
   RotationBlurOptions render;
   ExposureOptions exposure;
   CameraPipelineOptions camera;   // the camera's photometry on the blurred image (default: ideal)
+  EventOptions events;            // an event camera beside it (default: none; synth/events.h)
   std::string response = "srgb";  // decoding of 8-bit panoramas and encoding of the output
   std::string manifest_sha256;
   int compression = 0;
@@ -82,6 +84,8 @@ class PanoramaSampleMaker {
     double max_magnitude = 0;
     int64_t redraws = 0;         // photos: paths drawn again because they left the photo
     double sum_straightness = 0;  // sum over samples of chord angle / path angle (1 = great circle)
+    int64_t events = 0, event_frames = 0;  // with events: their number, and the frames rendered for them
+    int64_t coarse_event_intervals = 0;    // intervals left above the events' step rule (frame budget)
   };
   Stats stats() const;
 

@@ -14,6 +14,7 @@
 
 #include <Eigen/Geometry>
 #include <opencv2/core.hpp>
+#include <functional>
 #include <vector>
 
 #include "blurkit/synth/camera.h"
@@ -80,6 +81,10 @@ struct RotationRender {
   double magnitude_degrees = 0;       // |theta|
   int subframes = 0;                  // n
   bool used_canvas = false;
+  // Global shutter: the linear BGR view at exposure fraction t in [0, 1], rendered as the sub-frames
+  // are (same canvas or sphere, same interpolation): frames at any time for the event camera
+  // (synth/events.h). Refers to the panorama or photo, which must outlive it. Empty with a rolling shutter.
+  std::function<cv::Mat(double)> frame_at;
 };
 
 RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOptions& options,
