@@ -297,6 +297,17 @@ void AddPathOptions(po::options_description& group, RotationPathOptions& p, std:
   AddGyroReadOptions(group, gyro.read);
 }
 
+// A flag's value that is seconds or, handled by the caller, `keyword`.
+double Seconds(const std::string& text, const char* flag, const char* keyword) {
+  try {
+    size_t used = 0;
+    const double seconds = std::stod(text, &used);
+    if (used == text.size()) return seconds;
+  } catch (const std::logic_error&) {
+  }
+  throw InputError(Msg() << flag << " must be seconds or " << keyword << ", got '" << text << "'");
+}
+
 void FinishPathOptions(const std::string& trajectory, const GyroFlags& gyro, const FisheyeLens* lens,
                        RotationPathOptions& p) {
   p.trajectory = TrajectoryKindFromString(trajectory);
@@ -307,13 +318,7 @@ void FinishPathOptions(const std::string& trajectory, const GyroFlags& gyro, con
     }
     p.readout_time = lens->readout_time;
   } else {
-    try {
-      size_t used = 0;
-      p.readout_time = std::stod(gyro.readout, &used);
-      if (used != gyro.readout.size()) throw std::invalid_argument(gyro.readout);
-    } catch (const std::logic_error&) {
-      throw InputError(Msg() << "--readout-time must be seconds or from-lens, got '" << gyro.readout << "'");
-    }
+    p.readout_time = Seconds(gyro.readout, "--readout-time", "from-lens");
   }
   if (!gyro.file.empty()) {
     if (p.trajectory != TrajectoryKind::kGyro) {
@@ -329,13 +334,7 @@ void FinishPathOptions(const std::string& trajectory, const GyroFlags& gyro, con
     std::nth_element(e.begin(), e.begin() + e.size() / 2, e.end());
     p.exposure_time = e[e.size() / 2];
   } else {
-    try {
-      size_t used = 0;
-      p.exposure_time = std::stod(gyro.exposure, &used);
-      if (used != gyro.exposure.size()) throw std::invalid_argument(gyro.exposure);
-    } catch (const std::logic_error&) {
-      throw InputError(Msg() << "--exposure-time must be seconds or from-log, got '" << gyro.exposure << "'");
-    }
+    p.exposure_time = Seconds(gyro.exposure, "--exposure-time", "from-log");
   }
 }
 
