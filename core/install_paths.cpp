@@ -1,5 +1,7 @@
 #include "blurkit/core/install_paths.h"
 
+#include <dlfcn.h>
+
 #include <system_error>
 
 #include "blurkit/core/error.h"
@@ -8,10 +10,23 @@ namespace blurkit {
 namespace fs = std::filesystem;
 
 fs::path InstalledDataDir() {
+  // The file this code was loaded from: a tool (PREFIX/bin/blurkit-synth) or the Python module
+  // (PREFIX/lib/python3/dist-packages/blurkit/_synth...so), whose interpreter is not ours. The data
+  // is PREFIX/share/blurkit, found by going up from that file's folder (at most five folders).
   std::error_code error;
-  const fs::path program = fs::canonical("/proc/self/exe", error);
-  if (error || !program.has_parent_path()) return {};
-  return (program.parent_path().parent_path() / "share" / "blurkit").lexically_normal();
+  fs::path object;
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&InstalledDataDir), &info) != 0 && info.dli_fname && *info.dli_fname) {
+    object = fs::canonical(info.dli_fname, error);
+  }
+  if (object.empty() || error) object = fs::canonical("/proc/self/exe", error);
+  if (error || !object.has_parent_path()) return {};
+  fs::path dir = object.parent_path();
+  for (int up = 0; up < 5 && dir.has_parent_path(); ++up, dir = dir.parent_path()) {
+    const fs::path candidate = dir / "share" / "blurkit";
+    if (fs::is_directory(candidate, error)) return candidate.lexically_normal();
+  }
+  return (object.parent_path().parent_path() / "share" / "blurkit").lexically_normal();
 }
 
 fs::path FindManifestFile(const fs::path& file) {

@@ -21,7 +21,8 @@ void AppendBytes(std::string& out, const std::vector<T>& values) {
 // UTF-8 followed by one NUL byte; then sample_index (int64), blur_magnitude (float32), orientation
 // (float64), homography (float64), source_frames (int64) and trajectory (float64, as stored:
 // [n, M, 4] with its zero rows), little-endian, row-major, the columns a shard lacks being empty;
-// last, where the shard has /sample_params, each of its values followed by one NUL byte.
+// then, where the shard has /sample_params, each of its values followed by one NUL byte; last,
+// where it has events, event_offsets and event_exposure (int64), which HDF5 stores unfiltered.
 // python/blurkit (metadata_sha256) computes the same digest.
 std::string MetadataDigest(const std::vector<std::string>& ids,
                            const std::vector<std::string>& source_files,
@@ -31,7 +32,8 @@ std::string MetadataDigest(const std::vector<std::string>& ids,
                            const std::vector<double>& homographies,
                            const std::vector<int64_t>& source_frames,
                            const std::vector<double>& trajectory,
-                           const std::vector<std::string>& sample_params) {
+                           const std::vector<std::string>& sample_params,
+                           const std::vector<int64_t>& event_tables) {
   std::string bytes;
   for (const auto* column : {&ids, &source_files, &source_hashes}) {
     for (const auto& value : *column) {
@@ -49,6 +51,7 @@ std::string MetadataDigest(const std::vector<std::string>& ids,
     bytes += value;
     bytes.push_back('\0');
   }
+  AppendBytes(bytes, event_tables);
   return Sha256OfString(bytes);
 }
 

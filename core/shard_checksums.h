@@ -20,7 +20,8 @@ std::string MetadataDigest(const std::vector<std::string>& ids,
                            const std::vector<double>& homographies,
                            const std::vector<int64_t>& source_frames,
                            const std::vector<double>& trajectory,
-                           const std::vector<std::string>& sample_params);
+                           const std::vector<std::string>& sample_params,
+                           const std::vector<int64_t>& event_tables = {});
 
 // True when the dataset's filter pipeline holds Fletcher-32.
 bool HasFletcher32(hid_t dataset);

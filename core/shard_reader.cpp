@@ -213,10 +213,12 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
       }
     }
     if (checksummed()) {
+      std::vector<int64_t> event_tables = event_offsets_;  // empty without events
+      event_tables.insert(event_tables.end(), event_exposure_.begin(), event_exposure_.end());
       const std::string stored = hdf5::ReadStringAttribute(file_, "metadata_sha256", where);
       const std::string digest =
           detail::MetadataDigest(ids_, source_files_, source_hashes_, indices_, magnitudes_, orientations_,
-                         homographies_, source_frames_, trajectories_, params_);
+                         homographies_, source_frames_, trajectories_, params_, event_tables);
       if (stored != digest) {
         throw InputError(Msg() << where << ": checksum error in the per-sample metadata (sample "
                                           "ids, sources, blur magnitudes, poses): the shard is "

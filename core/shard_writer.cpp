@@ -247,10 +247,15 @@ void ShardWriter::Commit() {
     hdf5::WriteStringAttribute(file, "manifest_sha256", spec_.manifest_sha256, where);
     hdf5::WriteInt64Attribute(file, "compression", spec_.compression, where);
     if (checked) {
+      std::vector<int64_t> event_tables;  // empty without events
+      if (spec_.events) {
+        event_tables = event_offsets_;
+        event_tables.insert(event_tables.end(), event_exposure_.begin(), event_exposure_.end());
+      }
       hdf5::WriteStringAttribute(file, "metadata_sha256",
                                  detail::MetadataDigest(ids_, source_files_, source_hashes_, indices_,
                                                 magnitudes_, orientations_, homographies_,
-                                                source_frames_, trajectory, params_),
+                                                source_frames_, trajectory, params_, event_tables),
                                  where);
     }
     // Every close is checked: a shard whose last metadata did not reach the disk is never renamed

@@ -316,7 +316,9 @@ void FinishPathOptions(const std::string& trajectory, const GyroFlags& gyro, con
       throw InputError(Msg() << "--readout-time from-lens needs a --lens profile that gives its "
                                 "frame_readout_time" << (lens ? " (" + lens->name + " does not)" : std::string()));
     }
-    p.readout_time = lens->readout_time;
+    // The profile's readout spans its calibrated frame's rows; the output shows a central crop of
+    // height / scale of them (lens.h), read in that share of the time.
+    p.readout_time = lens->readout_time * std::min(1.0, lens->height / (lens->calib_height * lens->scale));
   } else {
     p.readout_time = Seconds(gyro.readout, "--readout-time", "from-lens");
   }

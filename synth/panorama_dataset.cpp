@@ -79,6 +79,15 @@ void PanoramaDatasetOptions::Check() const {
   if (events.enabled && render.path.readout_time > 0) {
     throw InputError("--events works with a global shutter: drop --readout-time");
   }
+  if (events.enabled && events.ExposureNs() < render.path.max_subframes) {
+    throw InputError(Msg() << "--exposure-time " << events.exposure_time << " s is shorter than a nanosecond per "
+                           << "sub-frame (--max-subframes " << render.path.max_subframes
+                           << "): events are timed in nanoseconds");
+  }
+  if (events.enabled && events.shot_noise_rate * events.exposure_time * render.width * render.height > 1e8) {
+    throw InputError(Msg() << "--event-shot-noise-rate " << events.shot_noise_rate << " Hz would add more than 1e8 "
+                           << "noise events to a " << render.width << "x" << render.height << " sample");
+  }
   if (events.enabled && rectify) {
     throw InputError("--events sees through the lens as the frames do: with --events use --lens-frames distorted");
   }
@@ -134,7 +143,8 @@ Json PanoramaDatasetOptions::ToJson() const {
   if (camera.enabled()) json["camera"] = camera.ToJson();  // absent: the ideal camera, as before
   if (events.enabled) json["events"] = events.ToJson();    // absent: no event camera, as before
   if (p.readout_time > 0) {  // absent: a global shutter, as before
-    json["rolling_shutter"] = {{"readout_time", p.readout_time},
+    // (every sample's record holds the readout too: sample_params)
+    json["rolling_shutter"] = {{"readout_time", p.readout_time}, {"in_sample_params", true},
                                {"exposure_time", p.exposure_time},
                                {"targets", render.rolling_targets ? "rolling" : "global"}};
   }

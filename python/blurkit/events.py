@@ -44,6 +44,9 @@ def export_events(dataset, out, fmt='h5'):
         raise EventExportError(f'{dataset}: the dataset holds no events (made without --events)')
     if fmt not in ('h5', 'npz'):
         raise EventExportError(f"--format must be h5 or npz, got '{fmt}'")
+    if max(index['width'], index['height']) > 32767:
+        raise EventExportError(f"{dataset}: {index['width']}x{index['height']} images; the exported formats store "
+                               'coordinates as int16 (at most 32767)')
     os.makedirs(out, exist_ok=True)
     written = []
     for i in range(index['num_samples']):

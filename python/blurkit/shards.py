@@ -32,15 +32,16 @@ class DamagedDatasetError(OSError):
 
 
 def metadata_sha256(ids, source_files, source_hashes, indices, magnitudes, orientation=(), homography=(),
-                    source_frames=(), trajectory=(), sample_params=()):
+                    source_frames=(), trajectory=(), sample_params=(), event_tables=()):
     """The digest a schema-2 shard stores in its ``metadata_sha256`` attribute.
 
     The bytes hashed (``MetadataDigest`` in ``core/shard_checksums.cpp``): each value of ``sample_id``, then
     of ``source_file``, then of ``source_sha256``, as UTF-8 followed by one NUL byte; then
     ``sample_index`` (int64), ``blur_magnitude`` (float32), ``orientation`` and ``homography``
     (float64), ``source_frames`` (int64) and ``trajectory`` (float64, as stored: (n, M, 4) with its
-    zero rows), little-endian and row-major; the columns a shard lacks are empty; last, the values of
-    ``sample_params`` (where the shard has it), each as UTF-8 followed by one NUL byte.
+    zero rows), little-endian and row-major; the columns a shard lacks are empty; then the values of
+    ``sample_params`` (where the shard has it), each as UTF-8 followed by one NUL byte; last, where it
+    has events, ``event_offsets`` and then ``event_exposure`` (int64), which HDF5 stores unfiltered.
 
     Returns
     -------
@@ -59,6 +60,8 @@ def metadata_sha256(ids, source_files, source_hashes, indices, magnitudes, orien
     digest.update(np.asarray(trajectory, '<f8').tobytes())
     for value in sample_params:
         digest.update(value.encode('utf-8') + b'\0')
+    for table in event_tables:
+        digest.update(np.asarray(table, '<i8').tobytes())
     return digest.hexdigest()
 
 
@@ -205,9 +208,12 @@ class _Shard:
             optional = [f[name][:] if name in f else () for name in ('orientation', 'homography',
                                                                       'source_frames', 'trajectory')]
             params = list(f['sample_params'].asstr()[:]) if 'sample_params' in f else ()
+            if 'event_offsets' in f and ('event_exposure' not in f or f['event_exposure'].shape != (n, 2)):
+                raise DamagedDatasetError(f"{path}: dataset 'event_exposure' must have shape ({n}, 2)")
+            events = (f['event_offsets'][:], f['event_exposure'][:]) if 'event_offsets' in f else ()
             digest = metadata_sha256(self.ids, list(f['source_file'].asstr()[:]),
                                      list(f['source_sha256'].asstr()[:]), self.indices, self.magnitudes,
-                                     *optional, sample_params=params)
+                                     *optional, sample_params=params, event_tables=events)
             stored = attrs['metadata_sha256']
             stored = stored.decode() if isinstance(stored, bytes) else str(stored)
             if digest != stored:
@@ -244,6 +250,9 @@ class _Shard:
                                               "'event_offsets' announces")
             if 'event_thresholds' not in f or f['event_thresholds'].shape != (n, 2, index['height'], index['width']):
                 raise DamagedDatasetError(f"{path}: dataset 'event_thresholds' does not have the announced shape")
+            if 'event_exposure' not in f or f['event_exposure'].shape != (n, 2):
+                raise DamagedDatasetError(f"{path}: dataset 'event_exposure' must have shape ({n}, 2)")
+            self.size = (index['height'], index['width'])
 
     def poses(self, i):
         """Rotation shards: ``orientation`` (F, 4), ``homography`` (F, 3, 3) and ``trajectory``
@@ -283,6 +292,11 @@ class _Shard:
             except OSError as e:
                 raise DamagedDatasetError(f'{self.path}: sample {self.ids[i]!r}: cannot read its events: '
                                           f'checksum error or damaged shard ({e})') from None
+            ev = out['events']
+            if (ev['x'].size and (int(ev['x'].max()) >= self.size[1] or int(ev['y'].max()) >= self.size[0])) \
+                    or not np.all(np.abs(ev['p']) == 1):
+                raise DamagedDatasetError(f'{self.path}: sample {self.ids[i]!r}: events outside the '
+                                          f'{self.size[1]}x{self.size[0]} image or of polarity other than +1/-1')
         return out
 
     def read(self, i):
@@ -480,7 +494,9 @@ def voxel_grid(events, bins, height, width, t_start=None, t_end=None):
     polarity to the two bins nearest its normalised time t* = (B - 1)(t - t_start)/(t_end - t_start),
     weighted 1 - |t* - b| (bilinear in time: event_utils' events_to_voxel, the representation
     EFNet's loaders feed the network). `events` is open_sample's ``events``; t_start and t_end
-    default to its exposure."""
+    default to its exposure, so that a bin is a fixed share of it whatever the events; event_utils
+    normalises by the first and last event's times instead: pass t_start=events['t'][0] and
+    t_end=events['t'][-1] for its grids exactly."""
     if bins < 1:
         raise ValueError(f'voxel_grid: bins must be at least 1, got {bins}')
     exposure = events.get('exposure', (0, 0))

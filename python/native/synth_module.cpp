@@ -187,6 +187,18 @@ class Renderer {
     // The camera pipeline's drawn values and mosaic, where it ran (open_sample's layout).
     if (!sample.params.empty()) out["params"] = py::module_::import("json").attr("loads")(sample.params);
     if (!sample.raw.empty()) out["raw"] = Array(sample.raw, {h, w});
+    if (!sample.events.thresholds.empty()) {  // --events: open_sample's layout
+      const SampleEvents& ev = sample.events;
+      const py::ssize_t count = static_cast<py::ssize_t>(ev.t.size());
+      py::dict events;
+      events["x"] = Array(ev.x, {count});
+      events["y"] = Array(ev.y, {count});
+      events["t"] = Array(ev.t, {count});
+      events["p"] = Array(ev.p, {count});
+      events["thresholds"] = Array(ev.thresholds, {2, h, w});
+      events["exposure"] = Array(std::vector<int64_t>{ev.exposure_start, ev.exposure_end}, {2});
+      out["events"] = events;
+    }
     if (panorama_) {
       out["orientation"] = Array(sample.orientation, {f, 4});
       out["homography"] = Array(sample.homography, {f, 3, 3});

@@ -50,6 +50,10 @@ KINDS = {
                               lens_frames='rectified', readout_time=0.01, exposure_time=0.02),
              ['panorama', '--input', PANORAMAS[0], '--samples', '3', '--size', '48x27', '--frames', '3', '--seed', '13',
               '--lens', 'hero11-wide', '--lens-frames', 'rectified', '--readout-time', '0.01', '--exposure-time', '0.02']),
+    'events': ('photos', dict(sources=[PHOTO], photos=True, samples=2, size='32x24', frames=3, seed=14, source_fov=60,
+                              max_angle=2, events=True, exposure_time=0.01),
+               ['photos', '--input', PHOTO, '--source-fov', '60', '--samples', '2', '--size', '32x24', '--frames', '3',
+                '--seed', '14', '--max-angle', '2', '--events', '--exposure-time', '0.01']),
     'video': ('video', dict(sources=[VIDEO], window=5, frames=3, clip_range='0:0.1', crop='48x32', seed=9,
                             crops_per_window=2),
               ['video', '--input', VIDEO, '--window', '5', '--frames', '3', '--clip-range', '0:0.1', '--crop', '48x32',
@@ -116,6 +120,9 @@ class SynthTest(unittest.TestCase):
                     for key in ('sample_id', 'blur_magnitude', 'index'):
                         self.assertEqual(mine[key], cli[key], key)
                     self.assertEqual(mine.get('params'), cli.get('params'), 'params')
+                    self.assertEqual('events' in mine, kind == 'events')
+                    for key, value in cli.get('events', {}).items():
+                        np.testing.assert_array_equal(mine['events'][key], value, err_msg=f'{kind} {i} events {key}')
                     self.assertEqual('raw' in cli, kind == 'camera')
                     self.assertEqual('orientation' in mine, kind != 'video')
                 self.assertEqual(r.params, blurkit.read_index(out)['params'])

@@ -104,6 +104,19 @@ expect_error "readout from a lens without one" "frame_readout_time" "$synth" pan
   --samples 2 --lens hero11-wide --readout-time from-lens --exposure-time 0.01 --out "$work/x5"
 expect_error "rectified frames without a lens" "needs --lens" "$synth" panorama --input "$panos/studio.exr" \
   --samples 2 --lens-frames rectified --out "$work/x5"
+# --readout-time from-lens: a 4:3 profile read in 10 ms, cropped to 16:9 (90 of its 120 scaled rows),
+# reads the rows shown in 7.5 ms.
+cat >"$work/lens43.json" <<'JSON'
+{"name": "test 4:3", "calib_dimension": {"w": 1920, "h": 1440}, "frame_readout_time": 10.0,
+ "fisheye_params": {"camera_matrix": [[900.0, 0.0, 959.5], [0.0, 900.0, 719.5], [0.0, 0.0, 1.0]],
+                    "distortion_coeffs": [0.03, 0.06, -0.07, 0.03]}}
+JSON
+"$synth" panorama --input "$panos/studio.exr" --samples 1 --size 160x90 --lens "$work/lens43.json" \
+  --readout-time from-lens --exposure-time 0.01 --out "$work/lens43" --quiet >/dev/null
+readout=$(jq -r '.params.rolling_shutter.readout_time' "$work/lens43/index.json")
+if awk -v r="$readout" 'BEGIN { exit !(r > 0.0074999 && r < 0.0075001) }'; then
+  pass "--readout-time from-lens scales the profile's readout to the rows shown (7.5 ms)"
+else fail "--readout-time from-lens: $readout s, expected 0.0075"; fi
 touch "$work/plainfile"
 expect_error "unwritable output" "plainfile" "$synth" panorama --input "$panos/studio.exr" --samples 2 --out "$work/plainfile/out"
 OPENCV_IO_ENABLE_OPENEXR=1 /usr/bin/python3 -c "

@@ -302,6 +302,34 @@ class Events(unittest.TestCase):
         r = run(*base, '--events', '--exposure-time', '0.01', '--readout-time', '0.01', check=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn('--readout-time', r.stderr)
+        # Events timed in nanoseconds need at least one per sub-frame; shot noise is bounded.
+        r = run(*base, '--events', '--exposure-time', '1e-8', check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('shorter than a nanosecond per sub-frame', r.stderr)
+        r = run(*base, '--events', '--exposure-time', '0.01', '--event-shot-noise-rate', '1e9', check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('--event-shot-noise-rate', r.stderr)
+
+    def test_damaged_event_tables_fail_the_metadata_checksum(self):
+        # event_offsets and event_exposure are stored unfiltered: the metadata digest covers them, so
+        # moving one event from a sample to the next (offsets still rising) is caught by every reader.
+        import h5py
+        for table, change in (('event_offsets', lambda a: a.__setitem__(1, a[1] + 1)),
+                              ('event_exposure', lambda a: a.__setitem__((0, 1), a[0, 1] + 1000))):
+            with self.subTest(table=table):
+                d = os.path.join(self.work, 'damaged_' + table)
+                shutil.copytree(self.data, d)
+                shard = sorted(glob.glob(os.path.join(d, 'shard-*.h5')))[0]
+                with h5py.File(shard, 'r+') as f:
+                    a = f[table][:]
+                    change(a)
+                    f[table][...] = a
+                with self.assertRaises(blurkit.DamagedDatasetError) as e:
+                    blurkit.open_sample(d, 0)
+                self.assertIn('checksum error in the per-sample metadata', str(e.exception))
+                r = run('shards', 'inspect', d, check=False)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn('checksum error in the per-sample metadata', r.stderr)
 
 
 if __name__ == '__main__':

@@ -1,15 +1,17 @@
 // Where an installed blurkit keeps the data its tools read at run time: the folder share/blurkit
-// beside the running program's bin/ (PREFIX/bin/blurkit-synth reads PREFIX/share/blurkit), found
-// from /proc/self/exe, so that a relocated installation finds its own data and never the source
-// or build tree. The build tree mirrors the layout (build/share/blurkit beside build/synth/).
+// of its prefix (PREFIX/bin/blurkit-synth and PREFIX/lib/python3/dist-packages/blurkit/_synth*.so
+// read PREFIX/share/blurkit), found from the file the code was loaded from (dladdr), so that a
+// relocated installation, and the Python module under any interpreter, finds its own data and never
+// the source tree. The build tree mirrors the layout (build/share/blurkit above build/synth/).
 #pragma once
 
 #include <filesystem>
 
 namespace blurkit {
 
-// PREFIX/share/blurkit for the running program at PREFIX/<dir>/<program>; empty where the
-// program's path cannot be read.
+// The first share/blurkit folder found going up (at most five folders) from the tool's or the
+// module's own folder; PREFIX/share/blurkit of PREFIX/<dir>/<program> where none exists; empty
+// where the path cannot be read.
 std::filesystem::path InstalledDataDir();
 
 // A data manifest given as a path is returned as is; a bare name ("demo_panorama" or
