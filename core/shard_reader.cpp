@@ -230,6 +230,11 @@ ShardReader::ShardReader(const fs::path& path) : path_(path) {
     std::vector<std::pair<const char*, std::vector<hsize_t>>> images{{"blurred", {n, h, w, 3}},
                                                                       {"sharp", {n, f, h, w, 3}}};
     if (spec_.raw_mosaic) images.push_back({"raw", {n, h, w}});  // read through HDF5's pipeline
+    if (!event_offsets_.empty()) {  // likewise
+      const hsize_t total = static_cast<hsize_t>(event_offsets_.back());
+      images.push_back({"event_thresholds", {n, 2, h, w}});
+      for (const char* name : {"event_x", "event_y", "event_t", "event_p"}) images.push_back({name, {total}});
+    }
     for (size_t k = 0; k < images.size(); ++k) {
       const auto& [name, dims] = images[k];
       if (!hdf5::HasDataset(file_, name)) {

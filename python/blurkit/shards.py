@@ -252,6 +252,10 @@ class _Shard:
                 raise DamagedDatasetError(f"{path}: dataset 'event_thresholds' does not have the announced shape")
             if 'event_exposure' not in f or f['event_exposure'].shape != (n, 2):
                 raise DamagedDatasetError(f"{path}: dataset 'event_exposure' must have shape ({n}, 2)")
+            for name in ('event_thresholds', 'event_x', 'event_y', 'event_t', 'event_p'):
+                if self.schema_version >= 2 and not _has_fletcher32(f[name]):
+                    raise DamagedDatasetError(f"{path}: dataset {name!r} lacks the Fletcher-32 checksums schema 2 "
+                                              'requires (damaged shard?)')
             self.size = (index['height'], index['width'])
 
     def poses(self, i):
