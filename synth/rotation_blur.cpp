@@ -301,38 +301,27 @@ RotationRender RenderRotationBlur(const Panorama& panorama, const RotationBlurOp
       out.used_canvas = true;
     }
   }
-  cv::Mat map;
-  Accumulate(camera, options, subs, [&](int i, cv::Mat* frame) {
-    if (options.lens && out.used_canvas) {
-      const Eigen::Matrix3d m = IntoImage(canvas_camera, middle, subs[i]);
-      LensMap(*options.lens, [&](int) { return m; }, &map);
-      cv::remap(canvas, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    } else if (options.lens) {
-      *frame = panorama.RenderRays(options.lens->rays, camera.width, camera.height,
-                                   {subs[i].toRotationMatrix()}, level);
-    } else if (out.used_canvas) {
-      HomographyMap(RotationHomography(camera, subs[i], canvas_camera, middle), camera.width,
-                    camera.height, &map);
-      cv::remap(canvas, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    } else {
-      *frame = panorama.Render(camera, subs[i], level);
-    }
-  }, &out);
-  out.frame_at = [&panorama, path, camera, canvas, canvas_camera, middle, level, lens = options.lens](double t) {
-    cv::Mat frame, at_map;
+  // One view at orientation q (map: scratch space), for the sub-frames and for frame_at.
+  auto view = [&panorama, camera, canvas, canvas_camera, middle, level, lens = options.lens](
+                  const Eigen::Quaterniond& q, cv::Mat* frame, cv::Mat* map) {
     if (lens && canvas_camera.focal > 0) {
-      const Eigen::Matrix3d m = IntoImage(canvas_camera, middle, path.At(t));
-      LensMap(*lens, [&](int) { return m; }, &at_map);
-      cv::remap(canvas, frame, at_map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      const Eigen::Matrix3d m = IntoImage(canvas_camera, middle, q);
+      LensMap(*lens, [&](int) { return m; }, map);
+      cv::remap(canvas, *frame, *map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     } else if (lens) {
-      frame = panorama.RenderRays(lens->rays, camera.width, camera.height, {path.At(t).toRotationMatrix()}, level);
+      *frame = panorama.RenderRays(lens->rays, camera.width, camera.height, {q.toRotationMatrix()}, level);
     } else if (canvas_camera.focal > 0) {
-      HomographyMap(RotationHomography(camera, path.At(t), canvas_camera, middle), camera.width,
-                    camera.height, &at_map);
-      cv::remap(canvas, frame, at_map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      HomographyMap(RotationHomography(camera, q, canvas_camera, middle), camera.width, camera.height, map);
+      cv::remap(canvas, *frame, *map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     } else {
-      frame = panorama.Render(camera, path.At(t), level);
+      *frame = panorama.Render(camera, q, level);
     }
+  };
+  cv::Mat map;
+  Accumulate(camera, options, subs, [&](int i, cv::Mat* frame) { view(subs[i], frame, &map); }, &out);
+  out.frame_at = [view, path](double t) {
+    cv::Mat frame, map;
+    view(path.At(t), &frame, &map);
     return frame;
   };
   return out;
@@ -379,26 +368,22 @@ RotationRender RenderRotationBlur(const Photo& photo, const RotationBlurOptions&
   out.magnitude_degrees = path.MagnitudeDegrees();
   const std::vector<Eigen::Quaterniond> subs =
       subframes ? *subframes : Subframes(path, camera, options);
-  Accumulate(camera, options, subs, [&](int i, cv::Mat* frame) {
-    if (options.lens) {
-      const Eigen::Matrix3d m = IntoImage(source, Eigen::Quaterniond::Identity(), subs[i]);
-      LensMap(*options.lens, [&](int) { return m; }, &map);
-    } else {
-      HomographyMap(RotationHomography(camera, subs[i], source, Eigen::Quaterniond::Identity()),
-                    camera.width, camera.height, &map);
-    }
-    cv::remap(image, *frame, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-  }, &out);
-  out.frame_at = [&photo, path, camera, level, lens = options.lens](double t) {
-    cv::Mat frame, at_map;
+  // One view at orientation q (map: scratch space), for the sub-frames and for frame_at.
+  auto view = [&image, camera, source, lens = options.lens](const Eigen::Quaterniond& q, cv::Mat* frame,
+                                                             cv::Mat* map) {
     if (lens) {
-      const Eigen::Matrix3d m = IntoImage(photo.Camera(level), Eigen::Quaterniond::Identity(), path.At(t));
-      LensMap(*lens, [&](int) { return m; }, &at_map);
+      const Eigen::Matrix3d m = IntoImage(source, Eigen::Quaterniond::Identity(), q);
+      LensMap(*lens, [&](int) { return m; }, map);
     } else {
-      HomographyMap(RotationHomography(camera, path.At(t), photo.Camera(level), Eigen::Quaterniond::Identity()),
-                    camera.width, camera.height, &at_map);
+      HomographyMap(RotationHomography(camera, q, source, Eigen::Quaterniond::Identity()), camera.width,
+                    camera.height, map);
     }
-    cv::remap(photo.Level(level), frame, at_map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::remap(image, *frame, *map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  };
+  Accumulate(camera, options, subs, [&](int i, cv::Mat* frame) { view(subs[i], frame, &map); }, &out);
+  out.frame_at = [view, path](double t) {
+    cv::Mat frame, map;
+    view(path.At(t), &frame, &map);
     return frame;
   };
   return out;
